@@ -1,0 +1,209 @@
+"""The command line: `launchtui` (the TUI), `check`, `init`, `report`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from launchtui import __version__
+from launchtui.core.config import CONFIG_FILE, STARTER_TOML, ConfigError, Settings, load_settings
+
+# The input flags every command takes, with their help.
+INPUT_FLAGS: tuple[tuple[str, str, str], ...] = (
+    ("--env-file", "PATH", "dotenv file with the backend's variables (DATABASE_URL, ...)"),
+    ("--frontend-env-file", "PATH", "dotenv file with the frontend's VITE_* variables"),
+    ("--backend-dir", "PATH", "the Flask backend checkout (config.py, Procfile, migrations/)"),
+    ("--frontend-url", "URL", "the deployed frontend, e.g. https://app.vercel.app"),
+    ("--backend-url", "URL", "the deployed backend (default: VITE_API_URL)"),
+    ("--health-path", "PATH", "the backend's health endpoint (default: /health)"),
+    ("--backup-dir", "PATH", "where backups are written and looked for"),
+    ("--ca-file", "PATH", "CA bundle for TLS verification (default: the system bundle)"),
+    ("--config", "PATH", f"the {CONFIG_FILE} to read (default: ./{CONFIG_FILE}, then user config)"),
+    ("--profile", "NAME", "the profile of the config file to use"),
+)
+INPUT_KEYS = tuple(flag[2:].replace("-", "_") for flag, _, _ in INPUT_FLAGS)
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit 2 with one line and a hint, as the contract says."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"launchtui: error: {message}\nTry `{self.prog} --help`.\n")
+
+
+def _add_inputs(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    group = parser.add_argument_group("inputs")
+    for flag, metavar, text in INPUT_FLAGS:
+        # On subcommands, SUPPRESS keeps a flag given before the subcommand from being reset.
+        group.add_argument(
+            flag, metavar=metavar, help=text, default=argparse.SUPPRESS if suppress else None
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="launchtui",
+        description="The pre-launch checklist and incident runbooks of a Flask + Vue + "
+        "TiDB + Cloudinary stack, with live probes. With no command, opens the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"launchtui {__version__}")
+    _add_inputs(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="run the checklist and print verdicts (CI release gate)")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "markdown", "junit"),
+        default="text",
+        help="output format (default: text)",
+    )
+    check.add_argument("--only", nargs="+", metavar="ID", help="run only these check ids")
+    check.add_argument(
+        "--fail-on",
+        choices=("warn", "fail"),
+        default="fail",
+        help="exit 1 when any result is at or above this level (default: fail)",
+    )
+    check.add_argument("--list", action="store_true", help="list the check ids and exit")
+    _add_inputs(check, suppress=True)
+
+    init = sub.add_parser("init", help=f"write a commented starter {CONFIG_FILE}")
+    init.add_argument(
+        "--path", default=CONFIG_FILE, help=f"where to write (default: ./{CONFIG_FILE})"
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _add_inputs(init, suppress=True)
+
+    report = sub.add_parser("report", help="print the Markdown sign-off of the last walkthrough")
+    _add_inputs(report, suppress=True)
+    return parser
+
+
+def _settings(args: argparse.Namespace, known_ids: frozenset[str] | None = None) -> Settings:
+    flags = {k: getattr(args, k, None) for k in INPUT_KEYS}
+    return load_settings(flags, known_ids=known_ids)
+
+
+def _use_color(stream: Any) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def setup_logging(redactor: Any | None = None) -> None:
+    """Log to a 0600 file under the user log dir, every record scrubbed of secrets."""
+    import platformdirs
+
+    from launchtui.core.secrets import RedactingFilter, Redactor
+
+    root = logging.getLogger("launchtui")
+    if any(getattr(h, "_launchtui", False) for h in root.handlers):
+        return
+    try:
+        log_dir = Path(platformdirs.user_log_dir("launchtui", appauthor=False))
+        log_dir.mkdir(parents=True, exist_ok=True)
+        path = log_dir / "launchtui.log"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler._launchtui = True  # type: ignore[attr-defined]
+    handler.addFilter(RedactingFilter(redactor or Redactor()))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from launchtui.core import report
+    from launchtui.core.context import Context
+    from launchtui.core.registry import default_registry
+    from launchtui.core.runner import UnknownCheckError, run
+
+    registry = default_registry()
+    if args.list:
+        for c in registry:
+            print(f"{c.id:<28} {c.section:<4} {c.kind:<7} {c.title}")
+        return EXIT_OK
+    settings = _settings(args, registry.ids())
+    ctx = Context.build(settings)
+    setup_logging(ctx.redactor)
+    try:
+        final = asyncio.run(run(registry, ctx, args.only))
+    except UnknownCheckError as exc:
+        raise ConfigError(str(exc)) from None
+    finally:
+        ctx.close()
+    if args.format == "json":
+        out = report.to_json(final, settings.profile)
+    elif args.format == "markdown":
+        out = report.to_markdown(final, settings.profile)
+    elif args.format == "junit":
+        out = report.to_junit(final, settings.profile)
+    else:
+        out = report.to_text(final, settings.profile, color=_use_color(sys.stdout))
+    sys.stdout.write(ctx.redactor.scrub(out) if args.format != "json" else out)
+    if not out.endswith("\n"):
+        sys.stdout.write("\n")
+    threshold = 1 if args.fail_on == "warn" else 2
+    return EXIT_FAIL if report.worst(final.results) >= threshold else EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        raise ConfigError(f"{path} already exists; pass --force to overwrite it.")
+    try:
+        path.write_text(STARTER_TOML, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot write {path}: {exc.strerror}.") from None
+    print(f"Wrote {path}. Edit its [profiles.production] table, then run `launchtui check`.")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from launchtui.core.history import markdown_report
+
+    settings = _settings(args)
+    text = markdown_report(settings)
+    if text is None:
+        print(
+            "No walkthrough recorded yet: run `launchtui` or `launchtui check` first.",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    from launchtui.tui.app import run_app
+
+    return run_app(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    commands = {"check": cmd_check, "init": cmd_init, "report": cmd_report}
+    try:
+        return commands.get(args.command, cmd_tui)(args)
+    except ConfigError as exc:
+        print(f"launchtui: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("launchtui: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The core: checks, runner, results, configuration and secrets. Never imports Textual or Rich."""

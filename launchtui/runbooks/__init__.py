@@ -1,0 +1,1 @@
+"""Incident runbooks: ordered steps over probes, with a verdict naming the likely cause."""
