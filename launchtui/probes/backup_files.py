@@ -1,0 +1,635 @@
+"""The on-disk backup format: file names, manifests, and how a backup is verified.
+
+Format 1. Everything lives flat in the backup directory (`--backup-dir`, default the
+platformdirs user data dir's `backups/`). `<stamp>` is the UTC start time as
+`YYYYmmddTHHMMSSZ`; `<db>` and `<cloud>` are the names with every character outside
+`[A-Za-z0-9._-]` replaced by `-`. Timestamps inside manifests are UTC `YYYY-mm-ddTHH:MM:SSZ`.
+
+Database dumps (checklist 2.2)
+    backup_<db>_<stamp>.sql  or  backup_<db>_<stamp>.sql.gz   mysqldump's output (gzip: one
+                                                             or more gzip members)
+    backup_<db>_<stamp>.manifest.json                        a JSON object:
+      kind "database", format 1, file (the dump's file name), bytes (its size on disk),
+      sha256 (hex, of the file as stored, compressed or not), database, host (the host name
+      only: no user, password or port), tables (count), rows ({table: rows}, optional; when
+      present one entry per table), tool ("mysqldump" | "mariadb-dump"),
+      flavor ("mariadb" | "mysql"), tool_version, started_at, finished_at, complete (true).
+    A dump is complete only if its last line is mysqldump's footer
+    `-- Dump completed on YYYY-MM-DD hh:mm:ss` (`-- Dump completed` with --skip-dump-date).
+
+Media inventories (checklist 2.3)
+    media_<cloud>_<stamp>.jsonl          one JSON object per line and resource: public_id,
+                                         resource_type, type (these three required), format,
+                                         bytes, secure_url, created_at, version
+    media_<cloud>_<stamp>.manifest.json  kind "media", format 1, file, bytes, sha256,
+      cloud_name, resources (the number of lines), by_type ({"image/upload": N, ...} summing
+      to resources), complete, next_cursor, started_at, finished_at.
+    `complete: false` with a string `next_cursor` is a listing that stopped early (a rate
+    limit) and can be resumed from that cursor; `complete: true` has `next_cursor: null`.
+
+Writing
+    A file being written is named `.<final name>.partial` (leading dot: never mistaken for
+    a backup). The writer fsyncs it, verifies it, renames it to its final name, and only
+    then writes the manifest (`write_manifest`, itself via a `.partial`). So a dump without
+    a manifest is one whose writer died, and a `.partial` older than an hour is an
+    interrupted backup. Files are mode 0600: a dump holds the whole database.
+
+Verification reads each file once, in chunks: the sha256, the byte count, the gunzip
+(truncation and CRC) and the footer all come from that one streaming pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+MANIFEST_SUFFIX = ".manifest.json"
+PARTIAL_SUFFIX = ".partial"
+STALE_PARTIAL_SECONDS = 3600.0
+CHUNK = 1 << 20
+_TAIL = 4096
+_MAX_MANIFEST = 16 << 20
+_MAX_LINE = 1 << 20
+
+_STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
+DB_NAME = re.compile(rf"^backup_(?P<label>.+)_{_STAMP}(?P<ext>\.sql(?:\.gz)?)$")
+MEDIA_NAME = re.compile(rf"^media_(?P<label>.+)_{_STAMP}(?P<ext>\.jsonl)$")
+_PARTIAL = re.compile(rf"^\.(?P<name>(?P<kind>backup|media)_.+){re.escape(PARTIAL_SUFFIX)}$")
+FOOTER = re.compile(
+    rb"(?:\A|\n)-- Dump completed(?: on (?P<when>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}))?[ \t\r\n]*\Z"
+)
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+FLAVORS = ("mariadb", "mysql")
+KINDS = ("database", "media")
+
+
+# -- names -----------------------------------------------------------------
+
+
+def utc_stamp(when: dt.datetime | None = None) -> str:
+    """The file-name stamp of a moment, `YYYYmmddTHHMMSSZ` in UTC."""
+    return _utc(when).strftime("%Y%m%dT%H%M%SZ")
+
+
+def utc_iso(when: dt.datetime | None = None) -> str:
+    """A manifest timestamp, `YYYY-mm-ddTHH:MM:SSZ` in UTC."""
+    return _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc(when: dt.datetime | None) -> dt.datetime:
+    when = when or dt.datetime.now(dt.UTC)
+    if when.tzinfo is None:
+        raise ValueError("a backup time must be timezone-aware")
+    return when.astimezone(dt.UTC)
+
+
+def _stamp_time(stamp: str) -> dt.datetime:
+    return dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+
+
+def parse_utc(text: object) -> dt.datetime | None:
+    """A manifest timestamp as an aware datetime, or None if it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value.astimezone(dt.UTC) if value.tzinfo is not None else None
+
+
+def safe_label(name: str) -> str:
+    """A database or cloud name as it appears inside a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", name) or "unnamed"
+
+
+def backup_name(db: str, when: dt.datetime | None = None, *, compressed: bool = False) -> str:
+    """The final file name of a database dump started at `when`."""
+    return f"backup_{safe_label(db)}_{utc_stamp(when)}.sql{'.gz' if compressed else ''}"
+
+
+def media_name(cloud: str, when: dt.datetime | None = None) -> str:
+    """The final file name of a Cloudinary inventory started at `when`."""
+    return f"media_{safe_label(cloud)}_{utc_stamp(when)}.jsonl"
+
+
+def _stem(name: str) -> str:
+    for ext in (".sql.gz", ".sql", ".jsonl"):
+        if name.endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
+def manifest_path(path: Path) -> Path:
+    """The manifest beside a backup file: same stem, `.manifest.json`."""
+    return path.with_name(_stem(path.name) + MANIFEST_SUFFIX)
+
+
+def partial_path(path: Path) -> Path:
+    """The temporary name a file is written under before it is renamed to `path`."""
+    return path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
+
+
+# -- listing ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """A file whose name says it is a backup (not yet verified)."""
+
+    path: Path
+    kind: str
+    label: str
+    started: dt.datetime
+    mtime: float
+    size: int
+
+
+@dataclass(frozen=True)
+class PartialFile:
+    """A `.partial` file: a backup being written, or one that was interrupted."""
+
+    path: Path
+    kind: str
+    mtime: float
+    size: int
+
+    def age(self, now: float | None = None) -> float:
+        return (time.time() if now is None else now) - self.mtime
+
+
+@dataclass(frozen=True)
+class BackupListing:
+    """The backups in a directory, newest first."""
+
+    directory: Path
+    databases: tuple[BackupFile, ...]
+    media: tuple[BackupFile, ...]
+    partials: tuple[PartialFile, ...]
+
+    def stale_partials(
+        self, kind: str, now: float | None = None, older_than: float = STALE_PARTIAL_SECONDS
+    ) -> list[PartialFile]:
+        """Partial files of one kind untouched for longer than `older_than` seconds."""
+        return [p for p in self.partials if p.kind == kind and p.age(now) > older_than]
+
+
+def list_backups(directory: Path) -> BackupListing:
+    """Every backup and partial file in `directory` (raises OSError if it cannot be read)."""
+    dbs: list[BackupFile] = []
+    media: list[BackupFile] = []
+    partials: list[PartialFile] = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            try:
+                if not entry.is_file():
+                    continue
+                st = entry.stat()
+            except OSError:
+                continue  # vanished or unreadable between listing and stat
+            if m := _PARTIAL.match(entry.name):
+                kind = "database" if m["kind"] == "backup" else "media"
+                partials.append(PartialFile(Path(entry.path), kind, st.st_mtime, st.st_size))
+                continue
+            for kind, pattern, out in (("database", DB_NAME, dbs), ("media", MEDIA_NAME, media)):
+                if m := pattern.match(entry.name):
+                    when = _stamp_time(m["stamp"])
+                    path = Path(entry.path)
+                    out.append(BackupFile(path, kind, m["label"], when, st.st_mtime, st.st_size))
+    return BackupListing(
+        Path(directory),
+        tuple(sorted(dbs, key=_newest, reverse=True)),
+        tuple(sorted(media, key=_newest, reverse=True)),
+        tuple(sorted(partials, key=lambda p: p.mtime, reverse=True)),
+    )
+
+
+def _newest(b: BackupFile) -> tuple[dt.datetime, float]:
+    return (b.started, b.mtime)
+
+
+def newest_db_backup(directory: Path) -> Path | None:
+    """The newest database dump in `directory`, or None (also when it does not exist)."""
+    try:
+        found = list_backups(directory).databases
+    except FileNotFoundError:
+        return None
+    return found[0].path if found else None
+
+
+def newest_media_inventory(directory: Path) -> Path | None:
+    """The newest Cloudinary inventory in `directory`, or None."""
+    try:
+        found = list_backups(directory).media
+    except FileNotFoundError:
+        return None
+    return found[0].path if found else None
+
+
+# -- manifests -------------------------------------------------------------
+
+_S, _I = (str,), (int,)
+# fmt: off
+_COMMON = {"kind": _S, "format": _I, "file": _S, "bytes": _I, "sha256": _S,
+           "complete": (bool,), "started_at": _S, "finished_at": _S}
+_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "database": {**_COMMON, "database": _S, "host": _S, "tables": _I, "tool": _S,
+                 "flavor": _S, "tool_version": _S},
+    "media": {**_COMMON, "cloud_name": _S, "resources": _I, "by_type": (dict,),
+              "next_cursor": (str, type(None))},
+}
+# fmt: on
+
+
+def _typed(value: object, types: tuple[type, ...]) -> bool:
+    # bool is an int subclass: `"bytes": true` must not pass as a size.
+    if isinstance(value, bool) and bool not in types:
+        return False
+    return isinstance(value, types)
+
+
+def _counts_ok(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and _typed(v, (int,)) and v >= 0 for k, v in value.items()
+    )
+
+
+def validate_manifest(data: object, kind: str) -> list[str]:
+    """What is wrong with a manifest's shape (empty when it follows format 1)."""
+    if not isinstance(data, dict):
+        return ["its manifest is not a JSON object"]
+    if data.get("kind") != kind:
+        return [f"its manifest is of kind {data.get('kind')!r}, not {kind!r}"]
+    if _typed(data.get("format"), (int,)) and data["format"] > FORMAT:
+        return [f"its manifest is format {data['format']}, newer than this launchtui reads"]
+    problems = []
+    for name, types in _FIELDS[kind].items():
+        if name not in data:
+            problems.append(f"its manifest lacks `{name}`")
+        elif not _typed(data[name], types):
+            problems.append(f"its manifest's `{name}` has the wrong type")
+    if problems:
+        return problems
+    if data["format"] != FORMAT:
+        problems.append(f"its manifest's `format` is {data['format']}, not {FORMAT}")
+    if not _HEX64.match(data["sha256"]):
+        problems.append("its manifest's `sha256` is not 64 lowercase hex digits")
+    if data["bytes"] < 0:
+        problems.append("its manifest's `bytes` is negative")
+    started, finished = parse_utc(data["started_at"]), parse_utc(data["finished_at"])
+    if started is None or finished is None:
+        problems.append("its manifest's `started_at`/`finished_at` are not UTC timestamps")
+    elif finished < started:
+        problems.append("its manifest says it finished before it started")
+    if kind == "database":
+        problems += _validate_db_fields(data)
+    else:
+        problems += _validate_media_fields(data)
+    return problems
+
+
+def _validate_db_fields(data: dict[str, Any]) -> list[str]:
+    problems = []
+    if data["flavor"] not in FLAVORS:
+        problems.append(f"its manifest's `flavor` is {data['flavor']!r}, not mariadb or mysql")
+    if re.search(r"[@/\s]", data["host"]):
+        problems.append("its manifest's `host` is not a bare host name")
+    if data["tables"] < 0:
+        problems.append("its manifest's `tables` is negative")
+    if "rows" in data:
+        if not _counts_ok(data["rows"]):
+            problems.append("its manifest's `rows` is not a map of table names to counts")
+        elif len(data["rows"]) != data["tables"]:
+            problems.append(
+                f"its manifest counts rows for {len(data['rows'])} tables "
+                f"but says there are {data['tables']}"
+            )
+    return problems
+
+
+def _validate_media_fields(data: dict[str, Any]) -> list[str]:
+    problems = []
+    if data["resources"] < 0:
+        problems.append("its manifest's `resources` is negative")
+    if not _counts_ok(data["by_type"]):
+        problems.append("its manifest's `by_type` is not a map like {'image/upload': N}")
+    elif sum(data["by_type"].values()) != data["resources"]:
+        problems.append("its manifest's `by_type` counts do not add up to `resources`")
+    if data["complete"] and data["next_cursor"] is not None:
+        problems.append("its manifest says complete but still has a `next_cursor`")
+    if not data["complete"] and not data["next_cursor"]:
+        problems.append("its manifest says incomplete with no `next_cursor` to resume from")
+    return problems
+
+
+def read_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The manifest of a backup file, or None and what is wrong with it."""
+    mpath = manifest_path(path)
+    try:
+        with open(mpath, "rb") as f:
+            # Check the size first: read(n) would allocate n bytes up front.
+            if os.fstat(f.fileno()).st_size > _MAX_MANIFEST:
+                return None, f"its manifest {mpath.name} is implausibly large"
+            raw = f.read()
+    except FileNotFoundError:
+        return None, f"its manifest {mpath.name} is missing"
+    except OSError as exc:
+        return None, f"its manifest {mpath.name} cannot be read ({exc.strerror or exc})"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, f"its manifest {mpath.name} is not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return None, f"its manifest {mpath.name} is not valid JSON ({exc.msg}, line {exc.lineno})"
+    return data, None
+
+
+def write_manifest(path: Path, data: dict[str, Any]) -> None:
+    """Write a manifest atomically (temp file, fsync, rename), mode 0600; refuse a bad one."""
+    kind = data.get("kind")
+    problems = validate_manifest(data, kind) if kind in KINDS else ["`kind` is not known"]
+    if not problems and manifest_path(path.with_name(data["file"])) != path:
+        problems = [f"{path.name} is not the manifest name for {data['file']}"]
+    if problems:
+        raise ValueError("refusing to write a bad manifest: " + "; ".join(problems))
+    text = json.dumps(data, indent=2) + "\n"
+    tmp = partial_path(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # a stale temp file may have been created with another mode
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
+
+
+# -- verification ----------------------------------------------------------
+
+
+class VerifyTimeout(Exception):
+    """Verification passed its deadline."""
+
+
+@dataclass
+class Verification:
+    """What reading a backup file end to end found."""
+
+    path: Path
+    kind: str
+    problems: list[str] = field(default_factory=list)
+    manifest: dict[str, Any] | None = None
+    size: int = 0
+    sha256: str | None = None
+    footer: str | None = None
+    lines: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    complete: bool = False
+    next_cursor: str | None = None
+    timed_out: bool = False
+    mtime: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """The file is intact and agrees with its manifest."""
+        return not self.problems and not self.timed_out
+
+    @property
+    def good(self) -> bool:
+        """Intact and complete: a backup one could restore from."""
+        return self.ok and self.complete
+
+    @property
+    def resumable(self) -> bool:
+        return self.ok and not self.complete and bool(self.next_cursor)
+
+    @property
+    def finished_at(self) -> dt.datetime:
+        """When it was taken: the manifest's finished_at, else its name's stamp, else mtime."""
+        when = parse_utc((self.manifest or {}).get("finished_at"))
+        if when is not None:
+            return when
+        m = (DB_NAME if self.kind == "database" else MEDIA_NAME).match(self.path.name)
+        if m:
+            return _stamp_time(m["stamp"])
+        return dt.datetime.fromtimestamp(self.mtime, dt.UTC)
+
+    def age_seconds(self, now: dt.datetime | None = None) -> float:
+        now = now or dt.datetime.now(dt.UTC)
+        return max(0.0, (now - self.finished_at).total_seconds())
+
+
+def _chunks(path: Path, deadline: float | None) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            if deadline is not None and time.monotonic() > deadline:
+                raise VerifyTimeout
+            yield chunk
+
+
+class _Gunzip:
+    """Incremental gunzip over concatenated members, with bounded output per call."""
+
+    def __init__(self) -> None:
+        self._d: Any = None
+        self.members = 0
+        self._head = b""
+        self.error: str | None = None
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while self.error is None:
+            if self._d is None:
+                if not data:
+                    return
+                self._d = zlib.decompressobj(wbits=31)
+                self.members += 1
+                self._head = data[:2]
+            try:
+                out = self._d.decompress(data, CHUNK)
+            except zlib.error as exc:
+                self.error = self._describe(exc)
+                return
+            if out:
+                yield out
+            if self._d.eof:
+                data, self._d = self._d.unused_data, None
+            else:
+                data = self._d.unconsumed_tail
+                if not data and len(out) < CHUNK:
+                    return
+
+    def _describe(self, exc: zlib.error) -> str:
+        if len(self._head) == 2 and self._head != b"\x1f\x8b":
+            if self.members == 1:
+                return "it is named .gz but is not gzip data"
+            return "it has stray bytes after the end of its gzip stream"
+        if "incorrect data check" in str(exc) or "incorrect length check" in str(exc):
+            return "its gzip checksum fails, so the data is corrupted"
+        return f"its gzip data is corrupted ({exc})"
+
+    def finish(self) -> str | None:
+        if self.error:
+            return self.error
+        if self._d is not None:
+            return (
+                "its gzip stream is truncated (the file ends mid-stream, so the dump was cut off)"
+            )
+        return None
+
+
+def _begin(path: Path, kind: str) -> Verification:
+    v = Verification(path, kind)
+    manifest, problem = read_manifest(path)
+    if problem:
+        v.problems.append(problem)
+        return v
+    shape = validate_manifest(manifest, kind)
+    if shape:
+        v.problems += shape
+    else:
+        v.manifest = manifest
+    return v
+
+
+def _compare(v: Verification) -> None:
+    m = v.manifest
+    if m is None:
+        return
+    if m["file"] != v.path.name:
+        v.problems.append(f"its manifest describes {m['file']}, not this file")
+    if m["sha256"] != v.sha256:
+        v.problems.append(
+            "its sha256 does not match the manifest (the file changed or was damaged after writing)"
+        )
+    if m["bytes"] != v.size:
+        v.problems.append(f"it is {v.size} bytes but its manifest says {m['bytes']}")
+
+
+def verify_db_backup(path: Path, *, deadline: float | None = None) -> Verification:
+    """Check a dump against its manifest: checksum, size, gzip integrity and the footer."""
+    v = _begin(Path(path), "database")
+    digest = hashlib.sha256()
+    gunzip = _Gunzip() if v.path.name.endswith(".gz") else None
+    tail = b""
+    try:
+        v.mtime = v.path.stat().st_mtime
+        for chunk in _chunks(v.path, deadline):
+            digest.update(chunk)
+            v.size += len(chunk)
+            for piece in gunzip.feed(chunk) if gunzip else (chunk,):
+                tail = piece[-_TAIL:] if len(piece) >= _TAIL else (tail + piece)[-_TAIL:]
+    except VerifyTimeout:
+        v.timed_out = True
+        return v
+    except OSError as exc:
+        v.problems.insert(0, f"it cannot be read ({exc.strerror or exc})")
+        return v
+    v.sha256 = digest.hexdigest()
+    stream_problem = gunzip.finish() if gunzip else None
+    if v.size == 0:
+        v.problems.insert(0, "it is empty")
+    elif stream_problem:
+        v.problems.insert(0, stream_problem)
+    elif m := FOOTER.search(tail):
+        v.footer = m.group(0).decode("ascii").strip()
+    else:
+        v.problems.insert(
+            0,
+            "it has no `-- Dump completed` footer, so mysqldump stopped before the end "
+            "(killed, out of disk, or a dropped connection)",
+        )
+    _compare(v)
+    if v.manifest is not None and not v.manifest["complete"]:
+        v.problems.append("its manifest marks it incomplete")
+    v.complete = v.footer is not None and v.manifest is not None and v.manifest["complete"]
+    return v
+
+
+def _resource_key(line: bytes) -> str | None:
+    try:
+        item = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(item, dict):
+        return None
+    fields = [item.get(k) for k in ("public_id", "resource_type", "type")]
+    if not all(isinstance(f, str) and f for f in fields):
+        return None
+    return f"{fields[1]}/{fields[2]}"
+
+
+def verify_media_inventory(path: Path, *, deadline: float | None = None) -> Verification:
+    """Check an inventory against its manifest: every line a resource, counts, checksum."""
+    v = _begin(Path(path), "media")
+    digest = hashlib.sha256()
+    bad: list[int] = []
+    buf = b""
+    skipping = False  # inside a line too long to be a resource
+
+    def take(line: bytes) -> None:
+        v.lines += 1
+        key = _resource_key(line)
+        if key is None:
+            bad.append(v.lines)
+        else:
+            v.by_type[key] = v.by_type.get(key, 0) + 1
+
+    try:
+        v.mtime = v.path.stat().st_mtime
+        for chunk in _chunks(v.path, deadline):
+            digest.update(chunk)
+            v.size += len(chunk)
+            *lines, buf = (buf + chunk).split(b"\n")
+            for line in lines:
+                if skipping:
+                    skipping = False
+                    v.lines += 1
+                    bad.append(v.lines)
+                else:
+                    take(line)
+            if len(buf) > _MAX_LINE:
+                buf, skipping = b"", True
+    except VerifyTimeout:
+        v.timed_out = True
+        return v
+    except OSError as exc:
+        v.problems.insert(0, f"it cannot be read ({exc.strerror or exc})")
+        return v
+    if skipping:
+        v.lines += 1
+        bad.append(v.lines)
+    elif buf:
+        take(buf)  # a last line without its newline still counts if it parses
+    v.sha256 = digest.hexdigest()
+    if bad:
+        more = f" ({len(bad)} bad lines in all)" if len(bad) > 1 else ""
+        v.problems.insert(0, f"line {bad[0]} is not a resource as JSON{more}")
+    _compare(v)
+    m = v.manifest
+    if m is not None:
+        if m["resources"] != v.lines:
+            v.problems.append(
+                f"it lists {v.lines} resources but its manifest says {m['resources']}"
+            )
+        elif not bad and m["by_type"] != v.by_type:
+            v.problems.append("its resources per type do not match the manifest's `by_type`")
+        v.complete, v.next_cursor = m["complete"], m["next_cursor"]
+    return v
