@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import urllib.parse
@@ -151,6 +152,7 @@ class TlsPosture:
     detail: str = ""
 
 
+@functools.cache
 def _pymysql_params() -> frozenset[str]:
     """The keyword arguments pymysql.connect accepts, read from the installed PyMySQL."""
     import inspect
@@ -182,7 +184,7 @@ def _connect_args(url: DbUrl) -> tuple[dict[str, Any], list[str], list[str]]:
 
     rejected: list[str] = []
     notes: list[str] = []
-    query = dict(url.raw_query)
+    query = dict(url.raw_query or url.query)
     for key in url.repeated:
         rejected.append(key)
         notes.append(
