@@ -1,11 +1,20 @@
 """The shipped checks. Importing this package registers every one of them."""
 
-from launchtui.checks import (  # noqa: F401  (each module registers its checks)
+# Within a checklist section, checks are listed in the order they register: this order matters.
+from launchtui.checks import (  # noqa: F401, I001  (each module registers its checks)
     backend_config,
+    backup_tools,
     backups,
     cloudinary,
     database,
     env,
+    env_keys,
+    env_cloudinary,
+    env_cors,
+    env_debug,
+    cors_preflight,
     frontend,
-    web,
+    frontend_bundle,
+    https,
+    security,
 )

@@ -11,6 +11,11 @@ from launchtui.core.context import Context
 from launchtui.core.model import Verdict, errored, failed, passed, warned
 from launchtui.core.registry import check
 from launchtui.probes import cloudinary as probe
+from launchtui.probes.cloudinary_config import (
+    CloudinaryConfig,
+    CloudinaryUrlError,
+    config_from_context,
+)
 
 # Quota thresholds from the product table, exact: warn at 80%, fail at 95%.
 WARN_PERCENT = 80.0
@@ -29,11 +34,11 @@ _LABELS = {
 }
 
 
-def _load(ctx: Context) -> probe.CloudinaryConfig | Verdict:
+def _load(ctx: Context) -> CloudinaryConfig | Verdict:
     """The parsed CLOUDINARY_URL, or the verdict that says why it cannot be used."""
     try:
-        cfg = probe.config_from_context(ctx)
-    except probe.CloudinaryUrlError as exc:
+        cfg = config_from_context(ctx)
+    except CloudinaryUrlError as exc:
         return failed(
             f"CLOUDINARY_URL cannot be used: {exc}.",
             remediation="Set CLOUDINARY_URL to cloudinary://<api_key>:<api_secret>@<cloud_name>, "
@@ -51,7 +56,7 @@ def _console(ctx: Context, default: str) -> str:
     return ctx.settings.links.get("cloudinary_console") or default
 
 
-def _failure(cfg: probe.CloudinaryConfig, answer: probe.ApiAnswer, what: str) -> Verdict:
+def _failure(cfg: CloudinaryConfig, answer: probe.ApiAnswer, what: str) -> Verdict:
     """The verdict for an Admin API call that did not succeed, naming the layer."""
     evidence: dict[str, Any] = {"cloud": cfg.cloud_name, "api": cfg.api_host, "layer": answer.layer}
     if answer.status is not None:

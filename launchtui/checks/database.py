@@ -52,7 +52,7 @@ def _database_url(ctx: Context) -> tuple[DbUrl, TlsIntent] | Verdict:
 
 
 def _ca_words(url: DbUrl, intent: TlsIntent) -> str:
-    from launchtui.probes.database import ca_in_use
+    from launchtui.probes.database_failures import ca_in_use
 
     words = ca_in_use(intent)
     url_ca = url.query.get("ssl_ca")

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import urllib.parse
 
-from launchtui.checks.env import (
-    CloudinaryUrlError,
-    is_local_host,
-    one_line,
-    origin_of,
-    parse_cloudinary_url,
-)
+from launchtui.checks.env import one_line
+from launchtui.checks.env_cloudinary import CloudinaryUrlError, parse_cloudinary_url
+from launchtui.checks.env_cors import is_local_host, origin_of
 from launchtui.core.context import Context
 from launchtui.core.model import Verdict, failed, passed, warned
 from launchtui.core.registry import check

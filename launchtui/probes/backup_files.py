@@ -1,4 +1,4 @@
-"""The on-disk backup format: file names, manifests, and how a backup is verified.
+"""The on-disk backup format: file names, the backup directory's listing, and manifests.
 
 Format 1. Everything lives flat in the backup directory (`--backup-dir`, default the
 platformdirs user data dir's `backups/`). `<stamp>` is the UTC start time as
@@ -34,21 +34,17 @@ Writing
     a manifest is one whose writer died, and a `.partial` older than an hour is an
     interrupted backup. Files are mode 0600: a dump holds the whole database.
 
-Verification reads each file once, in chunks: the sha256, the byte count, the gunzip
-(truncation and CRC) and the footer all come from that one streaming pass.
+Verification, which reads a backup end to end, is in backup_verify.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
 import time
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +52,12 @@ FORMAT = 1
 MANIFEST_SUFFIX = ".manifest.json"
 PARTIAL_SUFFIX = ".partial"
 STALE_PARTIAL_SECONDS = 3600.0
-CHUNK = 1 << 20
-_TAIL = 4096
 _MAX_MANIFEST = 16 << 20
-_MAX_LINE = 1 << 20
 
 _STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
 DB_NAME = re.compile(rf"^backup_(?P<label>.+)_{_STAMP}(?P<ext>\.sql(?:\.gz)?)$")
 MEDIA_NAME = re.compile(rf"^media_(?P<label>.+)_{_STAMP}(?P<ext>\.jsonl)$")
 _PARTIAL = re.compile(rf"^\.(?P<name>(?P<kind>backup|media)_.+){re.escape(PARTIAL_SUFFIX)}$")
-FOOTER = re.compile(
-    rb"(?:\A|\n)-- Dump completed(?: on (?P<when>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}))?[ \t\r\n]*\Z"
-)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 FLAVORS = ("mariadb", "mysql")
 KINDS = ("database", "media")
@@ -93,7 +83,8 @@ def _utc(when: dt.datetime | None) -> dt.datetime:
     return when.astimezone(dt.UTC)
 
 
-def _stamp_time(stamp: str) -> dt.datetime:
+def stamp_time(stamp: str) -> dt.datetime:
+    """The moment a file-name stamp names, in UTC."""
     return dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
 
 
@@ -203,7 +194,7 @@ def list_backups(directory: Path) -> BackupListing:
                 continue
             for kind, pattern, out in (("database", DB_NAME, dbs), ("media", MEDIA_NAME, media)):
                 if m := pattern.match(entry.name):
-                    when = _stamp_time(m["stamp"])
+                    when = stamp_time(m["stamp"])
                     path = Path(entry.path)
                     out.append(BackupFile(path, kind, m["label"], when, st.st_mtime, st.st_size))
     return BackupListing(
@@ -380,256 +371,3 @@ def write_manifest(path: Path, data: dict[str, Any]) -> None:
         os.fsync(dir_fd)  # make the rename itself durable
     finally:
         os.close(dir_fd)
-
-
-# -- verification ----------------------------------------------------------
-
-
-class VerifyTimeout(Exception):
-    """Verification passed its deadline."""
-
-
-@dataclass
-class Verification:
-    """What reading a backup file end to end found."""
-
-    path: Path
-    kind: str
-    problems: list[str] = field(default_factory=list)
-    manifest: dict[str, Any] | None = None
-    size: int = 0
-    sha256: str | None = None
-    footer: str | None = None
-    lines: int = 0
-    by_type: dict[str, int] = field(default_factory=dict)
-    complete: bool = False
-    next_cursor: str | None = None
-    timed_out: bool = False
-    mtime: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """The file is intact and agrees with its manifest."""
-        return not self.problems and not self.timed_out
-
-    @property
-    def good(self) -> bool:
-        """Intact and complete: a backup one could restore from."""
-        return self.ok and self.complete
-
-    @property
-    def resumable(self) -> bool:
-        return self.ok and not self.complete and bool(self.next_cursor)
-
-    @property
-    def finished_at(self) -> dt.datetime:
-        """When it was taken: the manifest's finished_at, else its name's stamp, else mtime."""
-        when = parse_utc((self.manifest or {}).get("finished_at"))
-        if when is not None:
-            return when
-        m = (DB_NAME if self.kind == "database" else MEDIA_NAME).match(self.path.name)
-        if m:
-            return _stamp_time(m["stamp"])
-        return dt.datetime.fromtimestamp(self.mtime, dt.UTC)
-
-    def age_seconds(self, now: dt.datetime | None = None) -> float:
-        now = now or dt.datetime.now(dt.UTC)
-        return max(0.0, (now - self.finished_at).total_seconds())
-
-
-def _chunks(path: Path, deadline: float | None) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            if deadline is not None and time.monotonic() > deadline:
-                raise VerifyTimeout
-            yield chunk
-
-
-class _Gunzip:
-    """Incremental gunzip over concatenated members, with bounded output per call."""
-
-    def __init__(self) -> None:
-        self._d: Any = None
-        self.members = 0
-        self._head = b""
-        self.error: str | None = None
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        while self.error is None:
-            if self._d is None:
-                if not data:
-                    return
-                self._d = zlib.decompressobj(wbits=31)
-                self.members += 1
-                self._head = data[:2]
-            try:
-                out = self._d.decompress(data, CHUNK)
-            except zlib.error as exc:
-                self.error = self._describe(exc)
-                return
-            if out:
-                yield out
-            if self._d.eof:
-                data, self._d = self._d.unused_data, None
-            else:
-                data = self._d.unconsumed_tail
-                if not data and len(out) < CHUNK:
-                    return
-
-    def _describe(self, exc: zlib.error) -> str:
-        if len(self._head) == 2 and self._head != b"\x1f\x8b":
-            if self.members == 1:
-                return "it is named .gz but is not gzip data"
-            return "it has stray bytes after the end of its gzip stream"
-        if "incorrect data check" in str(exc) or "incorrect length check" in str(exc):
-            return "its gzip checksum fails, so the data is corrupted"
-        return f"its gzip data is corrupted ({exc})"
-
-    def finish(self) -> str | None:
-        if self.error:
-            return self.error
-        if self._d is not None:
-            return (
-                "its gzip stream is truncated (the file ends mid-stream, so the dump was cut off)"
-            )
-        return None
-
-
-def _begin(path: Path, kind: str) -> Verification:
-    v = Verification(path, kind)
-    manifest, problem = read_manifest(path)
-    if problem:
-        v.problems.append(problem)
-        return v
-    shape = validate_manifest(manifest, kind)
-    if shape:
-        v.problems += shape
-    else:
-        v.manifest = manifest
-    return v
-
-
-def _compare(v: Verification) -> None:
-    m = v.manifest
-    if m is None:
-        return
-    if m["file"] != v.path.name:
-        v.problems.append(f"its manifest describes {m['file']}, not this file")
-    if m["sha256"] != v.sha256:
-        v.problems.append(
-            "its sha256 does not match the manifest (the file changed or was damaged after writing)"
-        )
-    if m["bytes"] != v.size:
-        v.problems.append(f"it is {v.size} bytes but its manifest says {m['bytes']}")
-
-
-def verify_db_backup(path: Path, *, deadline: float | None = None) -> Verification:
-    """Check a dump against its manifest: checksum, size, gzip integrity and the footer."""
-    v = _begin(Path(path), "database")
-    digest = hashlib.sha256()
-    gunzip = _Gunzip() if v.path.name.endswith(".gz") else None
-    tail = b""
-    try:
-        v.mtime = v.path.stat().st_mtime
-        for chunk in _chunks(v.path, deadline):
-            digest.update(chunk)
-            v.size += len(chunk)
-            for piece in gunzip.feed(chunk) if gunzip else (chunk,):
-                tail = piece[-_TAIL:] if len(piece) >= _TAIL else (tail + piece)[-_TAIL:]
-    except VerifyTimeout:
-        v.timed_out = True
-        return v
-    except OSError as exc:
-        v.problems.insert(0, f"it cannot be read ({exc.strerror or exc})")
-        return v
-    v.sha256 = digest.hexdigest()
-    stream_problem = gunzip.finish() if gunzip else None
-    if v.size == 0:
-        v.problems.insert(0, "it is empty")
-    elif stream_problem:
-        v.problems.insert(0, stream_problem)
-    elif m := FOOTER.search(tail):
-        v.footer = m.group(0).decode("ascii").strip()
-    else:
-        v.problems.insert(
-            0,
-            "it has no `-- Dump completed` footer, so mysqldump stopped before the end "
-            "(killed, out of disk, or a dropped connection)",
-        )
-    _compare(v)
-    if v.manifest is not None and not v.manifest["complete"]:
-        v.problems.append("its manifest marks it incomplete")
-    v.complete = v.footer is not None and v.manifest is not None and v.manifest["complete"]
-    return v
-
-
-def _resource_key(line: bytes) -> str | None:
-    try:
-        item = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    if not isinstance(item, dict):
-        return None
-    fields = [item.get(k) for k in ("public_id", "resource_type", "type")]
-    if not all(isinstance(f, str) and f for f in fields):
-        return None
-    return f"{fields[1]}/{fields[2]}"
-
-
-def verify_media_inventory(path: Path, *, deadline: float | None = None) -> Verification:
-    """Check an inventory against its manifest: every line a resource, counts, checksum."""
-    v = _begin(Path(path), "media")
-    digest = hashlib.sha256()
-    bad: list[int] = []
-    buf = b""
-    skipping = False  # inside a line too long to be a resource
-
-    def take(line: bytes) -> None:
-        v.lines += 1
-        key = _resource_key(line)
-        if key is None:
-            bad.append(v.lines)
-        else:
-            v.by_type[key] = v.by_type.get(key, 0) + 1
-
-    try:
-        v.mtime = v.path.stat().st_mtime
-        for chunk in _chunks(v.path, deadline):
-            digest.update(chunk)
-            v.size += len(chunk)
-            *lines, buf = (buf + chunk).split(b"\n")
-            for line in lines:
-                if skipping:
-                    skipping = False
-                    v.lines += 1
-                    bad.append(v.lines)
-                else:
-                    take(line)
-            if len(buf) > _MAX_LINE:
-                buf, skipping = b"", True
-    except VerifyTimeout:
-        v.timed_out = True
-        return v
-    except OSError as exc:
-        v.problems.insert(0, f"it cannot be read ({exc.strerror or exc})")
-        return v
-    if skipping:
-        v.lines += 1
-        bad.append(v.lines)
-    elif buf:
-        take(buf)  # a last line without its newline still counts if it parses
-    v.sha256 = digest.hexdigest()
-    if bad:
-        more = f" ({len(bad)} bad lines in all)" if len(bad) > 1 else ""
-        v.problems.insert(0, f"line {bad[0]} is not a resource as JSON{more}")
-    _compare(v)
-    m = v.manifest
-    if m is not None:
-        if m["resources"] != v.lines:
-            v.problems.append(
-                f"it lists {v.lines} resources but its manifest says {m['resources']}"
-            )
-        elif not bad and m["by_type"] != v.by_type:
-            v.problems.append("its resources per type do not match the manifest's `by_type`")
-        v.complete, v.next_cursor = m["complete"], m["next_cursor"]
-    return v

@@ -71,6 +71,11 @@ FOOTER = "-- Dump completed on {when:%Y-%m-%d %H:%M:%S}\n"
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+def now() -> dt.datetime:
+    """The time of the call: ages are measured from it, not from when this module loaded."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 def dump_text(db: str, tables: dict[str, int], *, when: dt.datetime, footer: bool = True) -> bytes:
     """A dump in mysqldump's layout; without the footer it is what a killed dump leaves."""
     parts = [DUMP_HEAD.format(db=db)]
@@ -101,7 +106,7 @@ def make_db_backup(
     """A dump plus its manifest, finished `age` ago; `content` replaces the stored bytes."""
     directory.mkdir(parents=True, exist_ok=True)
     tables = tables if tables is not None else {"users": 30, "posts": 120}
-    started = NOW - age
+    started = now() - age
     finished = started + dt.timedelta(seconds=3)
     path = directory / backup_name(db, started, compressed=compressed)
     if content is None:
@@ -162,7 +167,7 @@ def make_media_inventory(
     if resources is None:
         resources = [resource(i) for i in range(40)] + [resource(i, "video") for i in range(3)]
         resources += [resource(1, "raw", "private")]
-    started = NOW - age
+    started = now() - age
     finished = started + dt.timedelta(seconds=9)
     path = directory / media_name(cloud, started)
     by_type: dict[str, int] = {}
@@ -198,7 +203,7 @@ def make_partial(directory: Path, name: str, *, age: dt.timedelta) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f".{name}.partial"
     path.write_bytes(DUMP_HEAD.format(db="appdb").encode())
-    _age(path, NOW - age)
+    _age(path, now() - age)
     return path
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from launchtui.probes import backup_files as bf
+from launchtui.probes import backup_verify as bv
 from tests.checks_backups.builders import (
     NOW,
     dump_text,
@@ -144,7 +145,7 @@ def test_a_complete_dump_verifies_with_footer_checksum_and_size(
     tmp_path: Path, compressed: bool
 ) -> None:
     path = make_db_backup(tmp_path, compressed=compressed)
-    v = bf.verify_db_backup(path)
+    v = bv.verify_db_backup(path)
     assert v.problems == []
     assert v.good
     assert v.footer is not None and v.footer.startswith("-- Dump completed on ")
@@ -157,43 +158,43 @@ def test_a_big_gzip_dump_is_checked_in_bounded_memory(tmp_path: Path) -> None:
     text = dump_text("appdb", {"events": 600_000}, when=NOW)
     path = make_db_backup(tmp_path, compressed=True, content=gzip.compress(text, 1))
     tracemalloc.start()
-    v = bf.verify_db_backup(path)
+    v = bv.verify_db_backup(path)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert len(text) > 15 * bf.CHUNK
+    assert len(text) > 15 * bv.CHUNK
     assert v.good, v.problems
-    assert peak < 8 * bf.CHUNK
+    assert peak < 8 * bv.CHUNK
 
 
 def test_concatenated_gzip_members_are_one_dump(tmp_path: Path) -> None:
     text = dump_text("appdb", {"users": 50}, when=NOW)
     half = len(text) // 2
     content = gzip.compress(text[:half]) + gzip.compress(text[half:])
-    v = bf.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=content))
+    v = bv.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=content))
     assert v.good, v.problems
 
 
 def test_a_killed_dump_has_no_footer(tmp_path: Path) -> None:
-    v = bf.verify_db_backup(make_db_backup(tmp_path, footer=False))
+    v = bv.verify_db_backup(make_db_backup(tmp_path, footer=False))
     assert not v.good
     assert "no `-- Dump completed` footer" in v.problems[0]
 
 
 def test_a_footer_followed_by_more_sql_is_not_the_end(tmp_path: Path) -> None:
     text = dump_text("appdb", {"users": 3}, when=NOW) + b"INSERT INTO `users` VALUES (9,'x');\n"
-    v = bf.verify_db_backup(make_db_backup(tmp_path, content=text))
+    v = bv.verify_db_backup(make_db_backup(tmp_path, content=text))
     assert "no `-- Dump completed` footer" in v.problems[0]
 
 
 def test_a_dump_without_date_keeps_the_short_footer(tmp_path: Path) -> None:
     text = dump_text("appdb", {"users": 3}, when=NOW, footer=False) + b"-- Dump completed\n"
-    v = bf.verify_db_backup(make_db_backup(tmp_path, content=text))
+    v = bv.verify_db_backup(make_db_backup(tmp_path, content=text))
     assert v.good and v.footer == "-- Dump completed"
 
 
 def test_a_truncated_gzip_is_named_as_such(tmp_path: Path) -> None:
     whole = gzip.compress(dump_text("appdb", {"users": 500}, when=NOW))
-    v = bf.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=whole[:-200]))
+    v = bv.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=whole[:-200]))
     assert v.problems == [
         "its gzip stream is truncated (the file ends mid-stream, so the dump was cut off)"
     ]
@@ -202,19 +203,19 @@ def test_a_truncated_gzip_is_named_as_such(tmp_path: Path) -> None:
 def test_a_gzip_whose_crc_fails_is_corrupted(tmp_path: Path) -> None:
     whole = bytearray(gzip.compress(dump_text("appdb", {"users": 5}, when=NOW)))
     whole[-8] ^= 0xFF  # the CRC32 in the gzip trailer
-    v = bf.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=bytes(whole)))
+    v = bv.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=bytes(whole)))
     assert v.problems[0] == "its gzip checksum fails, so the data is corrupted"
 
 
 def test_a_plain_dump_named_gz_is_not_gzip(tmp_path: Path) -> None:
     text = dump_text("appdb", {"users": 5}, when=NOW)
-    v = bf.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=text))
+    v = bv.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=text))
     assert v.problems[0] == "it is named .gz but is not gzip data"
 
 
 def test_junk_after_the_gzip_stream_is_named(tmp_path: Path) -> None:
     content = gzip.compress(dump_text("appdb", {"users": 5}, when=NOW)) + b"garbage"
-    v = bf.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=content))
+    v = bv.verify_db_backup(make_db_backup(tmp_path, compressed=True, content=content))
     assert v.problems[0] == "it has stray bytes after the end of its gzip stream"
 
 
@@ -223,7 +224,7 @@ def test_a_changed_dump_fails_its_checksum(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    v = bf.verify_db_backup(path)
+    v = bv.verify_db_backup(path)
     assert v.footer is not None
     assert v.problems == [
         "its sha256 does not match the manifest (the file changed or was damaged after writing)"
@@ -234,22 +235,22 @@ def test_a_dump_without_manifest_or_with_garbage_manifest_is_not_good(tmp_path: 
     path = make_db_backup(tmp_path)
     mpath = bf.manifest_path(path)
     mpath.write_bytes(b"{\x00 not json")
-    assert "is not valid JSON" in bf.verify_db_backup(path).problems[0]
+    assert "is not valid JSON" in bv.verify_db_backup(path).problems[0]
     mpath.write_text("[1, 2]")
-    assert bf.verify_db_backup(path).problems == ["its manifest is not a JSON object"]
+    assert bv.verify_db_backup(path).problems == ["its manifest is not a JSON object"]
     mpath.unlink()
-    v = bf.verify_db_backup(path)
+    v = bv.verify_db_backup(path)
     assert v.problems == [f"its manifest {mpath.name} is missing"]
     assert v.footer is not None and not v.good
 
 
 def test_an_empty_dump_is_reported_empty(tmp_path: Path) -> None:
-    assert bf.verify_db_backup(make_db_backup(tmp_path, content=b"")).problems[0] == "it is empty"
+    assert bv.verify_db_backup(make_db_backup(tmp_path, content=b"")).problems[0] == "it is empty"
 
 
 def test_verification_stops_at_its_deadline(tmp_path: Path) -> None:
     path = make_db_backup(tmp_path)
-    v = bf.verify_db_backup(path, deadline=time.monotonic() - 1)
+    v = bv.verify_db_backup(path, deadline=time.monotonic() - 1)
     assert v.timed_out and not v.ok
 
 
@@ -257,14 +258,14 @@ def test_an_unreadable_dump_is_a_problem_not_a_traceback(tmp_path: Path) -> None
     path = make_db_backup(tmp_path)
     path.unlink()
     path.mkdir()  # a directory where the dump should be: open() fails
-    assert "cannot be read" in bf.verify_db_backup(path).problems[0]
+    assert "cannot be read" in bv.verify_db_backup(path).problems[0]
 
 
 # -- media inventories -----------------------------------------------------
 
 
 def test_a_complete_inventory_verifies_with_counts_per_type(tmp_path: Path) -> None:
-    v = bf.verify_media_inventory(make_media_inventory(tmp_path))
+    v = bv.verify_media_inventory(make_media_inventory(tmp_path))
     assert v.problems == []
     assert v.good and v.lines == 44
     assert v.by_type == {"image/upload": 40, "video/upload": 3, "raw/private": 1}
@@ -276,22 +277,22 @@ def test_an_inventory_with_a_broken_line_names_it(tmp_path: Path) -> None:
     lines[2] = lines[2][:30]  # a line cut short
     lines[3] = json.dumps({"public_id": "x"})  # not a whole resource
     content = ("\n".join(lines) + "\n").encode()
-    v = bf.verify_media_inventory(make_media_inventory(tmp_path, resources=items, content=content))
+    v = bv.verify_media_inventory(make_media_inventory(tmp_path, resources=items, content=content))
     assert v.problems[0] == "line 3 is not a resource as JSON (2 bad lines in all)"
 
 
 def test_an_inventory_shorter_than_its_manifest_is_caught(tmp_path: Path) -> None:
     items = [resource(i) for i in range(5)]
     content = "".join(json.dumps(r) + "\n" for r in items[:4]).encode()
-    v = bf.verify_media_inventory(make_media_inventory(tmp_path, resources=items, content=content))
+    v = bv.verify_media_inventory(make_media_inventory(tmp_path, resources=items, content=content))
     assert "it lists 4 resources but its manifest says 5" in v.problems
 
 
 def test_an_overlong_line_is_one_bad_line_without_loading_it(tmp_path: Path) -> None:
     items = [resource(i) for i in range(3)]
-    lines = [json.dumps(items[0]), "x" * (3 * bf.CHUNK), json.dumps(items[2])]
+    lines = [json.dumps(items[0]), "x" * (3 * bv.CHUNK), json.dumps(items[2])]
     content = ("\n".join(lines) + "\n").encode()
-    v = bf.verify_media_inventory(make_media_inventory(tmp_path, resources=items, content=content))
+    v = bv.verify_media_inventory(make_media_inventory(tmp_path, resources=items, content=content))
     assert v.lines == 3
     assert v.problems[0] == "line 2 is not a resource as JSON"
 
@@ -300,12 +301,12 @@ def test_an_interrupted_listing_is_resumable_not_broken(tmp_path: Path) -> None:
     path = make_media_inventory(
         tmp_path, complete=False, next_cursor="8edbc61040178db60b0973ca9494bf3a"
     )
-    v = bf.verify_media_inventory(path)
+    v = bv.verify_media_inventory(path)
     assert v.ok and not v.good and v.resumable
 
 
 def test_the_media_timestamps_decide_its_age(tmp_path: Path) -> None:
-    v = bf.verify_media_inventory(make_media_inventory(tmp_path, age=dt.timedelta(days=8)))
+    v = bv.verify_media_inventory(make_media_inventory(tmp_path, age=dt.timedelta(days=8)))
     assert 8 * 86400 - 60 < v.age_seconds() < 8 * 86400 + 60
     os.utime(v.path, None)  # a fresh mtime (a copy) does not make an old inventory new
-    assert bf.verify_media_inventory(v.path).age_seconds() > 8 * 86400 - 60
+    assert bv.verify_media_inventory(v.path).age_seconds() > 8 * 86400 - 60

@@ -9,7 +9,7 @@ import cloudinary
 import cloudinary.api
 import pytest
 
-from launchtui.checks.env import parse_cloudinary_url
+from launchtui.checks.env_cloudinary import parse_cloudinary_url
 from launchtui.core.model import Result, Status
 
 from .conftest import RunChecks, env_with

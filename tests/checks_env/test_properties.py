@@ -5,14 +5,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from launchtui.checks.env import (
-    assess_cloudinary_url,
-    assess_cors_origins,
-    assess_database_url,
-    assess_flask_debug,
-    assess_key,
-    judge_origin,
-)
+from launchtui.checks.env import assess_database_url
+from launchtui.checks.env_cloudinary import assess_cloudinary_url
+from launchtui.checks.env_cors import assess_cors_origins, judge_origin
+from launchtui.checks.env_debug import assess_flask_debug
+from launchtui.checks.env_keys import assess_key
 from launchtui.checks.frontend import assess_api_url, assess_cloud_name
 from launchtui.core.model import Status, Verdict
 

@@ -13,17 +13,23 @@ from launchtui.checks.cloudinary import usage_metrics
 from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.probes import cloudinary as probe
+from launchtui.probes.cloudinary_config import (
+    CloudinaryConfig,
+    CloudinaryUrlError,
+    parse_cloudinary_url,
+)
+from launchtui.probes.cloudinary_delivery import delivery_url, fetch_asset, sample_asset
 from tests.probe_cloudinary.support import CANARY_KEY, CANARY_SECRET
 from tests.servers.cloudinary_api import CloudinaryApi, SilentServer
 
 
 @pytest.fixture
-def cfg(cloudinary_api: CloudinaryApi) -> probe.CloudinaryConfig:
-    return probe.parse_cloudinary_url(cloudinary_api.cloudinary_url)
+def cfg(cloudinary_api: CloudinaryApi) -> CloudinaryConfig:
+    return parse_cloudinary_url(cloudinary_api.cloudinary_url)
 
 
 def test_every_resource_and_delivery_type_is_listed_through_all_pages(
-    cloudinary_api: CloudinaryApi, cfg: probe.CloudinaryConfig
+    cloudinary_api: CloudinaryApi, cfg: CloudinaryConfig
 ) -> None:
     counts = {("image", "upload"): 1203, ("video", "private"): 7, ("raw", "authenticated"): 3}
     for (rtype, dtype), n in counts.items():
@@ -45,7 +51,7 @@ def test_every_resource_and_delivery_type_is_listed_through_all_pages(
 
 
 def test_a_listing_resumes_from_a_saved_cursor(
-    cloudinary_api: CloudinaryApi, cfg: probe.CloudinaryConfig
+    cloudinary_api: CloudinaryApi, cfg: CloudinaryConfig
 ) -> None:
     cloudinary_api.seed(25, "image", "upload")
     first = probe.list_resources(cfg, "image", "upload", max_results=10)
@@ -63,7 +69,7 @@ def test_a_listing_resumes_from_a_saved_cursor(
 
 
 def test_listing_without_a_delivery_type_covers_all_of_them(
-    cloudinary_api: CloudinaryApi, cfg: probe.CloudinaryConfig
+    cloudinary_api: CloudinaryApi, cfg: CloudinaryConfig
 ) -> None:
     cloudinary_api.seed(2, "image", "upload")
     cloudinary_api.seed(3, "image", "private")
@@ -71,7 +77,7 @@ def test_listing_without_a_delivery_type_covers_all_of_them(
     assert sorted(r["type"] for r in answer.resources) == ["private"] * 3 + ["upload"] * 2
 
 
-def test_a_bad_cursor_is_an_http_answer_not_an_exception(cfg: probe.CloudinaryConfig) -> None:
+def test_a_bad_cursor_is_an_http_answer_not_an_exception(cfg: CloudinaryConfig) -> None:
     answer = probe.list_resources(cfg, "image", "upload", next_cursor="garbage")
     assert not answer.ok and answer.layer == "http" and answer.status == 400
     assert answer.message == "Invalid next_cursor"
@@ -106,28 +112,28 @@ def test_the_sdk_public_api_pages_through_the_loopback_server(
 
 
 def test_delivery_host_serves_the_seeded_bytes_and_resumes_with_range(
-    cloudinary_api: CloudinaryApi, cfg: probe.CloudinaryConfig
+    cloudinary_api: CloudinaryApi, cfg: CloudinaryConfig
 ) -> None:
     res = cloudinary_api.seed(1, "image", "upload", size=300_000)[0]
-    url = probe.delivery_url(cfg, res)
+    url = delivery_url(cfg, res)
     assert url == res["secure_url"]
     whole = bytearray()
-    fetch = probe.fetch_asset(url, sink=whole.extend)
+    fetch = fetch_asset(url, sink=whole.extend)
     assert fetch.ok and fetch.bytes == 300_000 and fetch.content_type == "image/jpeg"
     assert bytes(whole) == cloudinary_api.asset_bytes(res)
     tail = bytearray()
-    resumed = probe.fetch_asset(url, sink=tail.extend, offset=299_000)
+    resumed = fetch_asset(url, sink=tail.extend, offset=299_000)
     assert resumed.ok and resumed.status == 206 and bytes(tail) == bytes(whole[299_000:])
 
 
 def test_private_and_authenticated_assets_need_the_sdk_signature(
-    cloudinary_api: CloudinaryApi, cfg: probe.CloudinaryConfig
+    cloudinary_api: CloudinaryApi, cfg: CloudinaryConfig
 ) -> None:
     for dtype in ("private", "authenticated"):
         res = cloudinary_api.seed(1, "raw", dtype, size=999)[0]
-        signed = probe.fetch_asset(probe.delivery_url(cfg, res))
+        signed = fetch_asset(delivery_url(cfg, res))
         assert signed.ok and signed.bytes == 999, signed
-        unsigned = probe.fetch_asset(probe.delivery_url(cfg, res, signed=False))
+        unsigned = fetch_asset(delivery_url(cfg, res, signed=False))
         assert not unsigned.ok and unsigned.status == 401
         assert unsigned.reason == "the delivery host answered HTTP 401 (Authentication required)"
 
@@ -143,32 +149,32 @@ def test_private_download_url_of_the_sdk_is_served(cloudinary_api: CloudinaryApi
         "upload_prefix": cloudinary_api.base_url,
     }
     url = private_download_url(res["public_id"], "jpg", type="private", **options)
-    assert probe.fetch_asset(url).bytes == 1234
+    assert fetch_asset(url).bytes == 1234
     forged = url.replace("signature=", "signature=0")
-    assert probe.fetch_asset(forged).status == 401
+    assert fetch_asset(forged).status == 401
 
 
 def test_a_download_cut_short_is_reported_with_the_bytes_received(
-    cloudinary_api: CloudinaryApi, cfg: probe.CloudinaryConfig
+    cloudinary_api: CloudinaryApi, cfg: CloudinaryConfig
 ) -> None:
     res = cloudinary_api.seed(1, "video", "upload", size=50_000)[0]
     cloudinary_api.fail(None, endpoint="delivery", truncate=20_000, times=1)
-    cut = probe.fetch_asset(res["secure_url"])
+    cut = fetch_asset(res["secure_url"])
     assert not cut.ok and cut.layer == "asset" and cut.bytes == 20_000
     assert cut.reason == "the download broke off after 20000 bytes"
-    assert probe.fetch_asset(res["secure_url"]).ok
+    assert fetch_asset(res["secure_url"]).ok
 
 
 def test_a_missing_asset_is_an_asset_layer_failure(cloudinary_api: CloudinaryApi) -> None:
     url = f"{cloudinary_api.base_url}/{cloudinary_api.cloud}/image/upload/v1/nothing.jpg"
-    fetch = probe.fetch_asset(url)
+    fetch = fetch_asset(url)
     assert not fetch.ok and fetch.status == 404 and fetch.layer == "asset"
 
 
 def test_a_silent_server_costs_one_connection_and_one_timeout(
     cloudinary_silent: SilentServer,
 ) -> None:
-    cfg = probe.parse_cloudinary_url(cloudinary_silent.cloudinary_url)
+    cfg = parse_cloudinary_url(cloudinary_silent.cloudinary_url)
     started = time.perf_counter()
     answer = probe.ping(cfg, timeout=0.5)
     assert time.perf_counter() - started < 1.0
@@ -198,7 +204,7 @@ def dripping_port() -> Iterator[int]:
 
 async def test_the_outer_deadline_bounds_a_server_that_drips_bytes(dripping_port: int) -> None:
     url = f"cloudinary://123456789012345:s3cret-value@drip?upload_prefix=http://127.0.0.1:{dripping_port}"
-    cfg = probe.parse_cloudinary_url(url)
+    cfg = parse_cloudinary_url(url)
     ctx = Context.build(Settings(), environ={})
     try:
         started = time.perf_counter()
@@ -216,7 +222,7 @@ def test_url_parsing_converts_flags_and_explains_string_args() -> None:
         f"cloudinary://{CANARY_KEY}:{CANARY_SECRET}@My-Cloud/cdn.example.com"
         "?secure=false&timeout=2&upload_prefix=https://api-eu.cloudinary.com/&color=red"
     )
-    cfg = probe.parse_cloudinary_url(url)
+    cfg = parse_cloudinary_url(url)
     assert cfg.cloud_name == "my-cloud"
     assert cfg.secure is False and cfg.private_cdn and cfg.secure_distribution == "cdn.example.com"
     assert (
@@ -233,8 +239,8 @@ def test_url_parsing_converts_flags_and_explains_string_args() -> None:
 
 
 def test_a_cname_without_secure_is_delivered_over_http_like_the_sdk_does() -> None:
-    assert probe.parse_cloudinary_url("cloudinary://1:s@c?cname=img.example.com").secure is False
-    assert probe.parse_cloudinary_url("cloudinary://1:s@c").secure is True
+    assert parse_cloudinary_url("cloudinary://1:s@c?cname=img.example.com").secure is False
+    assert parse_cloudinary_url("cloudinary://1:s@c").secure is True
 
 
 @pytest.mark.parametrize(
@@ -254,8 +260,8 @@ def test_a_cname_without_secure_is_delivered_over_http_like_the_sdk_does() -> No
     ],
 )
 def test_bad_urls_raise_a_message_without_the_secret(url: str, words: str) -> None:
-    with pytest.raises(probe.CloudinaryUrlError) as info:
-        probe.parse_cloudinary_url(url)
+    with pytest.raises(CloudinaryUrlError) as info:
+        parse_cloudinary_url(url)
     assert words in str(info.value)
     assert CANARY_SECRET not in str(info.value) and CANARY_KEY not in str(info.value)
 
@@ -282,18 +288,18 @@ def test_a_full_disk_in_the_sink_propagates_instead_of_posing_as_a_network_error
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError, match="No space left"):
-        probe.fetch_asset(res["secure_url"], sink=full_disk)
+        fetch_asset(res["secure_url"], sink=full_disk)
 
 
 def test_sample_asset_fetches_the_newest_image_from_the_delivery_host(
-    cloudinary_api: CloudinaryApi, cfg: probe.CloudinaryConfig
+    cloudinary_api: CloudinaryApi, cfg: CloudinaryConfig
 ) -> None:
-    listing, fetch = probe.sample_asset(cfg)
+    listing, fetch = sample_asset(cfg)
     assert listing.ok and fetch is None  # an empty account has nothing to fetch
     newest = cloudinary_api.seed(3, "image", "upload", size=4321)[-1]
-    listing, fetch = probe.sample_asset(cfg)
+    listing, fetch = sample_asset(cfg)
     assert listing.resources[0]["public_id"] == newest["public_id"]
     assert fetch is not None and fetch.ok and fetch.bytes == 4321
     cloudinary_api.fail(404, b"", endpoint="delivery")
-    _, broken = probe.sample_asset(cfg)
+    _, broken = sample_asset(cfg)
     assert broken is not None and not broken.ok and broken.layer == "asset"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from launchtui.checks.web import api_candidates
+from launchtui.checks.frontend_bundle import api_candidates
 from launchtui.core.model import Status
 from tests.probe_http.support import run_check
 from tests.servers.https import INDEX_HTML, Certs, ServeFn, frontend_site, static_site

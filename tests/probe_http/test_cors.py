@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from launchtui.checks.web import FOREIGN_ORIGIN, allowed_origins
+from launchtui.checks.cors_preflight import FOREIGN_ORIGIN, allowed_origins
 from launchtui.core.model import Status
 from tests.probe_http.support import run_check
 from tests.servers.https import Certs, ServeFn, flask_backend, static_site

@@ -9,6 +9,8 @@ import pytest
 from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.probes import http as probe
+from launchtui.probes.layered import probe_url
+from launchtui.probes.tls import fetch_certificate
 from tests.servers.https import Certs, ServeFn, flask_backend
 
 
@@ -16,7 +18,7 @@ async def test_layered_probe_of_a_healthy_url_passes_every_layer(
     serve: ServeFn, https_certs: Certs
 ) -> None:
     site = serve(flask_backend())
-    result = await probe.probe_url(f"{site.url}/health", ca_file=https_certs.ca_file)
+    result = await probe_url(f"{site.url}/health", ca_file=https_certs.ca_file)
     assert [s.layer for s in result.steps] == ["dns", "tcp", "tls", "http"]
     assert result.ok and result.failed_layer is None
     tls, http = result.steps[2], result.steps[3]
@@ -26,7 +28,7 @@ async def test_layered_probe_of_a_healthy_url_passes_every_layer(
 
 
 async def test_layered_probe_names_tcp_for_a_dead_port(dead_port: str) -> None:
-    result = await probe.probe_url(dead_port)
+    result = await probe_url(dead_port)
     assert result.failed_layer == "tcp"
     assert [s.ok for s in result.steps] == [True, False]
     assert "refused" in result.steps[-1].summary
@@ -36,7 +38,7 @@ async def test_layered_probe_names_tls_for_a_wrong_host_certificate(
     serve: ServeFn, https_certs: Certs
 ) -> None:
     site = serve(flask_backend(), cert="wrong_host")
-    result = await probe.probe_url(site.url, ca_file=https_certs.ca_file)
+    result = await probe_url(site.url, ca_file=https_certs.ca_file)
     assert result.failed_layer == "tls"
     assert "for wrong-host.example, not 127.0.0.1" in result.steps[-1].summary
     assert result.steps[-1].evidence["cert names"] == "wrong-host.example"
@@ -44,7 +46,7 @@ async def test_layered_probe_names_tls_for_a_wrong_host_certificate(
 
 async def test_layered_probe_names_http_for_an_api_500(serve: ServeFn, https_certs: Certs) -> None:
     site = serve(flask_backend())
-    result = await probe.probe_url(
+    result = await probe_url(
         f"{site.url}/api/boom", ca_file=https_certs.ca_file, expect=lambda s: s == 200
     )
     assert result.failed_layer == "http"
@@ -55,7 +57,7 @@ async def test_layered_probe_of_a_silent_server_stops_at_tls_within_the_connect_
     silent_server: str,
 ) -> None:
     t0 = time.perf_counter()
-    result = await probe.probe_url(silent_server)
+    result = await probe_url(silent_server)
     elapsed = time.perf_counter() - t0
     assert result.failed_layer == "tls"
     assert "no TLS handshake completed" in result.steps[-1].summary
@@ -63,13 +65,13 @@ async def test_layered_probe_of_a_silent_server_stops_at_tls_within_the_connect_
 
 
 async def test_layered_probe_names_dns_for_an_unresolvable_host() -> None:
-    result = await probe.probe_url("https://no-such-host.invalid/health")
+    result = await probe_url("https://no-such-host.invalid/health")
     assert result.failed_layer == "dns"
     assert "does not resolve" in result.steps[0].summary
 
 
 async def test_layered_probe_rejects_garbage_as_config() -> None:
-    result = await probe.probe_url("https//missing-colon")
+    result = await probe_url("https//missing-colon")
     assert result.failed_layer == "config"
 
 
@@ -77,7 +79,7 @@ def test_unverified_refetch_only_explains_and_never_verifies(
     serve: ServeFn, https_certs: Certs
 ) -> None:
     site = serve(flask_backend(), cert="expired")
-    cert = probe.fetch_certificate("127.0.0.1", site.port, https_certs.ca_file)
+    cert = fetch_certificate("127.0.0.1", site.port, https_certs.ca_file)
     assert cert.verified is False and cert.problem == "expired"
     assert cert.not_after is not None and (cert.days_left() or 0) < 0
     assert set(cert.names) == {"localhost", "127.0.0.1"}
@@ -109,7 +111,7 @@ async def test_layered_probe_stops_at_its_total_budget(silent_server: str) -> No
     ctx = Context.build(Settings(), environ={})
     t0 = time.perf_counter()
     try:
-        result = await probe.probe_url(silent_server, budget=1.0, run_blocking=ctx.to_thread)
+        result = await probe_url(silent_server, budget=1.0, run_blocking=ctx.to_thread)
     finally:
         ctx.close()
     elapsed = time.perf_counter() - t0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from launchtui.checks.web import missing_headers
+from launchtui.checks.security import missing_headers
 from launchtui.core.model import Status
 from tests.probe_http.support import run_check
 from tests.servers.https import SECURITY_HEADERS, Certs, ServeFn, flask_backend, frontend_site
