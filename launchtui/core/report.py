@@ -54,7 +54,8 @@ def to_json(run: RunFinished, profile: str | None) -> str:
 
 
 def to_text(run: RunFinished, profile: str | None, *, color: bool = False) -> str:
-    """Readable at 80 columns; problems get their evidence and fix, passes one line."""
+    """Readable at 80 columns: a badge and id per check, its summary below; problems
+    also get their evidence, the fix and the command."""
 
     def paint(code: str, s: str) -> str:
         return f"{code}{s}{_RESET}" if color else s
@@ -65,23 +66,13 @@ def to_text(run: RunFinished, profile: str | None, *, color: bool = False) -> st
         head += f" · profile {profile}"
     head += f" · {len(run.results)} checks in {run.duration_ms / 1000:.1f} s"
     lines.append(paint(_BOLD, head))
-    id_width = max((len(r.id) for r in run.results), default=10)
-    id_width = min(id_width, 26)
     for section, items in _by_section(run.results):
         lines.append("")
         lines.append(paint(_BOLD, f"{section} {SECTIONS.get(section, '')}".rstrip()))
         for r in items:
             badge = f"{r.status.glyph} {r.status.value.upper():<6}"
-            prefix = f"  {paint(_ANSI[r.status], badge)} {r.id:<{id_width}} "
-            plain_len = 2 + len(badge) + 1 + max(id_width, len(r.id)) + 1
-            body = textwrap.wrap(r.summary, WIDTH - plain_len) or [""]
-            if plain_len > WIDTH - 30:  # a long id: summary on its own lines
-                lines.append(prefix.rstrip())
-                body = textwrap.wrap(r.summary, WIDTH - 12)
-                lines.extend(" " * 12 + b for b in body)
-            else:
-                lines.append(prefix + body[0])
-                lines.extend(" " * plain_len + b for b in body[1:])
+            lines.append(f"  {paint(_ANSI[r.status], badge)} {paint(_BOLD, r.id)}")
+            lines.extend(_wrap(r.summary, _INDENT))
             if r.status in (Status.WARN, Status.FAIL, Status.ERROR):
                 lines.extend(_details(r, paint))
     lines.append("")
@@ -89,31 +80,28 @@ def to_text(run: RunFinished, profile: str | None, *, color: bool = False) -> st
     return "\n".join(lines) + "\n"
 
 
+_INDENT = " " * 11
+
+
+def _wrap(text: str, indent: str, hang: str = "") -> list[str]:
+    # URLs and host names stay whole unless they are longer than a line.
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + hang,
+        break_on_hyphens=False,
+    ) or [indent]
+
+
 def _details(r: Result, paint: Any) -> list[str]:
     out: list[str] = []
-    indent = " " * 12
     for k, v in r.evidence.items():
-        out.extend(
-            textwrap.wrap(
-                f"{k}: {v}",
-                WIDTH,
-                initial_indent=indent,
-                subsequent_indent=indent + "  ",
-                break_on_hyphens=False,
-            )
-        )
+        out.extend(paint(_DIM, line) for line in _wrap(f"· {k}: {v}", _INDENT, "    "))
     if r.remediation:
-        out.extend(
-            paint(_DIM, line)
-            for line in textwrap.wrap(
-                f"fix: {r.remediation}",
-                WIDTH,
-                initial_indent=indent,
-                subsequent_indent=indent + "     ",
-            )
-        )
+        out.extend(_wrap(f"fix: {r.remediation}", _INDENT, "     "))
     if r.command:
-        out.append(indent + "run: " + paint(_BOLD, r.command))
+        out.append(_INDENT + "run: " + paint(_BOLD, r.command))
     return out
 
 
