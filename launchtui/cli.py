@@ -154,6 +154,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     sys.stdout.write(ctx.redactor.scrub(out) if args.format != "json" else out)
     if not out.endswith("\n"):
         sys.stdout.write("\n")
+    if not args.only:  # a whole-checklist run is a walkthrough: `launchtui report` prints it
+        sys.stdout.flush()  # the verdicts first; the history write must not delay them
+        try:
+            from launchtui.core.history import record_run
+
+            record_run(settings, final)
+        except Exception as exc:  # the history must never break the release gate
+            logging.getLogger("launchtui").warning("could not record the run: %s", exc)
     threshold = 1 if args.fail_on == "warn" else 2
     return EXIT_FAIL if report.worst(final.results) >= threshold else EXIT_OK
 

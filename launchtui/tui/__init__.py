@@ -1,0 +1,1 @@
+"""The Textual face of launchtui: the checklist as live interactive panels."""

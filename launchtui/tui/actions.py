@@ -1,0 +1,76 @@
+"""The app's actions: one registry behind the keys, the footer, the help and the palette."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class AppAction:
+    """One thing the user can do: a key, a Textual action, and the words that explain it."""
+
+    id: str  # the binding id, so a keymap can move the key
+    key: str
+    action: str
+    title: str  # short, for the footer
+    help: str  # one sentence, for the help screen and the palette
+    key_display: str | None = None
+    footer: bool = True
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            self.action,
+            self.title,
+            show=self.footer,
+            key_display=self.key_display,
+            id=self.id,
+        )
+
+
+# Keys, footer, help and palette all come from this list: backups (b, m) and incident
+# runbooks (i) join it when they exist. Unprefixed actions run on the checklist screen.
+ACTIONS: list[AppAction] = [
+    AppAction("rerun", "r", "rerun", "Re-run", "Run the selected check again."),
+    AppAction("run_all", "R", "app.run_all", "Run all", "Run the whole checklist again."),
+    AppAction(
+        "watch", "w", "app.toggle_watch", "Watch", "Re-probe the live checks every few seconds."
+    ),
+    AppAction(
+        "sign_off",
+        "space",
+        "sign_off",
+        "Sign off",
+        "Sign off the selected item as you; press again to withdraw.",
+        key_display="␣",
+    ),
+    AppAction(
+        "copy", "c", "copy_command", "Copy", "Copy the selected check's command to the clipboard."
+    ),
+    AppAction(
+        "export",
+        "e",
+        "app.export",
+        "Export",
+        "Write the walkthrough as a Markdown sign-off report.",
+    ),
+    AppAction(
+        "theme",
+        "t",
+        "app.toggle_theme",
+        "Theme",
+        "Switch between the dark and the light theme.",
+        footer=False,
+    ),
+    AppAction(
+        "help",
+        "question_mark",
+        "app.help",
+        "Help",
+        "Show the keys and what the badges mean.",
+        key_display="?",
+    ),
+    AppAction("quit", "q", "app.quit", "Quit", "Leave launchtui."),
+]

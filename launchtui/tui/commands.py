@@ -1,0 +1,80 @@
+"""Command palette providers: every check (jump to it, run it again) and every action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, NamedTuple
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from launchtui.tui.actions import ACTIONS, AppAction
+
+if TYPE_CHECKING:
+    from launchtui.tui.app import LaunchApp
+
+
+class PaletteEntry(NamedTuple):
+    text: str
+    command: Callable[[], object]
+    help: str
+    listed: bool  # shown before anything is typed
+
+
+class ChecksProvider(Provider):
+    """Every check in the palette: jump to it, or run it again."""
+
+    def _entries(self) -> list[PaletteEntry]:
+        app: LaunchApp = self.app  # type: ignore[assignment]
+        board = app.board
+        jumps, reruns = [], []
+        for check in board.checks.values():
+            shown = board.shown(check.id)
+            where = (
+                f"{shown.status.glyph} {shown.status}: {shown.summary}" if shown else "Not run yet."
+            )
+            jumps.append(
+                PaletteEntry(
+                    f"{check.id}  {check.title}", partial(app.select_check, check.id), where, True
+                )
+            )
+            reruns.append(
+                PaletteEntry(
+                    f"Re-run {check.id}",
+                    partial(app.rerun_check, check.id),
+                    f"Run {check.title!r} again.",
+                    False,
+                )
+            )
+        return jumps + reruns
+
+    async def discover(self) -> Hits:
+        for entry in self._entries():
+            if entry.listed:
+                yield DiscoveryHit(entry.text, entry.command, help=entry.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for entry in self._entries():
+            score = matcher.match(entry.text)
+            if score > 0:
+                highlighted = matcher.highlight(entry.text)
+                yield Hit(score, highlighted, entry.command, text=entry.text, help=entry.help)
+
+
+class ActionsProvider(Provider):
+    """The app's own actions in the palette, from the same registry as the keys."""
+
+    async def _run(self, action: AppAction) -> None:
+        await self.screen.run_action(action.action)
+
+    async def discover(self) -> Hits:
+        for a in ACTIONS:
+            yield DiscoveryHit(a.title, partial(self._run, a), help=a.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for a in ACTIONS:
+            score = matcher.match(f"{a.title} {a.help}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(a.title), partial(self._run, a), help=a.help)

@@ -1,0 +1,65 @@
+"""Waiting for the app without sleeping: until its workers are done, or a condition holds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+from textual.widgets import Label
+from textual.worker import WorkerState
+
+from launchtui.tui.app import LaunchApp
+from launchtui.tui.widgets.checklist import CheckList
+from launchtui.tui.widgets.detail import CheckDetail
+from launchtui.tui.widgets.sections import SectionList
+
+_LIVE = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Wait until no worker runs, no check is in flight, and every message is handled."""
+    app = pilot.app
+    assert isinstance(app, LaunchApp)
+    for _ in range(200):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        idle = not any(w.state in _LIVE for w in app.workers) and not app.board.busy()
+        if idle and app.board.loaded:
+            return
+    raise AssertionError("the app never settled")
+
+
+async def until(pilot: Pilot[object], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until `condition()` holds (about 10 s at most)."""
+    for _ in range(500):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def in_thread(fn: Callable[[], bool]) -> bool:
+    """Run a blocking wait (a server's condition) without blocking the app's loop."""
+    return await asyncio.to_thread(fn)
+
+
+def readiness(app: LaunchApp) -> str:
+    return str(app.checklist.query_one("#readiness", Label).content)
+
+
+def item_lines(app: LaunchApp) -> dict[str, str]:
+    """The items panel: check id -> the row's text."""
+    items = app.checklist.query_one(CheckList)
+    return {o.id: str(o.prompt) for o in items.options if o.id is not None}
+
+
+def detail_text(app: LaunchApp) -> str:
+    detail = app.checklist.query_one(CheckDetail)
+    parts = [str(w.content) for w in detail.query("Static") if w.display]
+    return "\n".join(parts)
+
+
+def selected(app: LaunchApp) -> tuple[str | None, str | None]:
+    """(highlighted section, highlighted check id)."""
+    return app.checklist.query_one(SectionList).section, app.checklist.check_id
