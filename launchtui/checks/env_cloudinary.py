@@ -2,85 +2,24 @@
 
 from __future__ import annotations
 
-import re
-import urllib.parse
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 from launchtui.checks.env import WHERE, Findings, not_set, one_line
 from launchtui.core.context import Context
 from launchtui.core.model import Verdict, failed
 from launchtui.core.registry import check
-from launchtui.core.secrets import MASK, Secret
-
-
-class CloudinaryUrlError(ValueError):
-    """CLOUDINARY_URL cannot be used; the message names no secret."""
-
-
-@dataclass(frozen=True)
-class CloudinaryUrl:
-    """CLOUDINARY_URL as the Cloudinary SDK reads it."""
-
-    api_key: Secret
-    api_secret: Secret
-    cloud_name: str
-    written_cloud: str
-    path: str
-    query: Mapping[str, str]
-    masked: str
-
-
-def parse_cloudinary_url(raw: str) -> CloudinaryUrl:
-    """Parse CLOUDINARY_URL the way the SDK does (urlparse; hostname is the cloud)."""
-    text = (raw or "").strip()
-    shape = "cloudinary://API_KEY:API_SECRET@CLOUD_NAME"
-    if text.upper().startswith("CLOUDINARY_URL="):
-        raise CloudinaryUrlError("CLOUDINARY_URL's value starts with the variable name itself.")
-    try:
-        parts = urllib.parse.urlparse(text)
-        cloud = parts.hostname
-        parts.port  # noqa: B018  (raises ValueError for a bad port)
-    except ValueError:
-        raise CloudinaryUrlError(f"CLOUDINARY_URL is not a URL like {shape}.") from None
-    if parts.scheme.lower() != "cloudinary":
-        raise CloudinaryUrlError(f"CLOUDINARY_URL must start with cloudinary://, like {shape}.")
-    if not parts.username:
-        raise CloudinaryUrlError(f"CLOUDINARY_URL has no API key; it should look like {shape}.")
-    if not parts.password:
-        raise CloudinaryUrlError(f"CLOUDINARY_URL has no API secret; it should look like {shape}.")
-    if not cloud:
-        raise CloudinaryUrlError(f"CLOUDINARY_URL has no cloud name after the @, like {shape}.")
-    after_at = parts.netloc.rsplit("@", 1)[1]
-    query = {k: v[0] for k, v in urllib.parse.parse_qs(parts.query).items()}
-    shown_query = "&".join(
-        f"{k}={MASK}" if re.search(r"secret|password|key|token", k, re.I) else f"{k}={v}"
-        for k, v in query.items()
-    )
-    masked = f"cloudinary://{MASK}:{MASK}@{after_at}{parts.path}"
-    return CloudinaryUrl(
-        api_key=Secret(parts.username),
-        api_secret=Secret(parts.password),
-        cloud_name=cloud,
-        written_cloud=after_at.split(":", 1)[0],
-        path=parts.path,
-        query=query,
-        masked=masked + (f"?{shown_query}" if shown_query else ""),
-    )
+from launchtui.probes.cloudinary_config import SHAPE, CloudinaryUrlError, parse_cloudinary_url
 
 
 @one_line
 def assess_cloudinary_url(raw: str, cloud_name_var: str | None = None) -> Verdict:
     """The verdict on CLOUDINARY_URL: all three parts, and SDK pitfalls in its query."""
-    shape = "cloudinary://API_KEY:API_SECRET@CLOUD_NAME"
     try:
         c = parse_cloudinary_url(raw)
     except CloudinaryUrlError as exc:
         return failed(
-            str(exc),
+            f"{exc}.",
             {"length": f"{len(raw)} characters"},
             remediation=f"Copy the API environment variable from the Cloudinary console "
-            f"(Settings > API Keys), {shape}, and set it as CLOUDINARY_URL {WHERE}.",
+            f"(Settings > API Keys), {SHAPE}, and set it as CLOUDINARY_URL {WHERE}.",
         )
     f = Findings()
     key = c.api_key.reveal()
@@ -102,7 +41,7 @@ def assess_cloudinary_url(raw: str, cloud_name_var: str | None = None) -> Verdic
             f"on {c.cloud_name}-res.cloudinary.com instead of res.cloudinary.com.",
             "Remove everything after the cloud name unless your plan has a private CDN.",
         )
-    for k, v in c.query.items():
+    for k, v in c.query:
         if k == "timeout":
             f.warn(
                 "CLOUDINARY_URL's ?timeout= arrives in the SDK as text, so requests raise ValueError.",

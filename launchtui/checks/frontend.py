@@ -5,11 +5,11 @@ from __future__ import annotations
 import urllib.parse
 
 from launchtui.checks.env import one_line
-from launchtui.checks.env_cloudinary import CloudinaryUrlError, parse_cloudinary_url
 from launchtui.checks.env_cors import is_local_host, origin_of
 from launchtui.core.context import Context
 from launchtui.core.model import Verdict, failed, passed, warned
 from launchtui.core.registry import check
+from launchtui.probes.cloudinary_config import CloudinaryUrlError, parse_cloudinary_url
 
 # Vite copies VITE_* values into the JavaScript bundle when it builds.
 VERCEL = (

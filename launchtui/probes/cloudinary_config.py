@@ -7,7 +7,7 @@ import re
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from launchtui.core.secrets import Redactor, Secret
+from launchtui.core.secrets import MASK, Redactor, Secret
 
 if TYPE_CHECKING:
     from launchtui.core.context import Context
@@ -17,6 +17,7 @@ DEFAULT_API = "https://api.cloudinary.com"
 _FLAG_ARGS = ("secure", "private_cdn", "cdn_subdomain", "secure_cdn_subdomain")
 _CLOUD_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+SHAPE = "cloudinary://API_KEY:API_SECRET@CLOUD_NAME"
 
 
 class CloudinaryUrlError(ValueError):
@@ -41,6 +42,25 @@ class CloudinaryConfig:
     notes: tuple[str, ...] = ()
     # Query arguments that break the backend's own SDK calls.
     backend_problems: tuple[str, ...] = ()
+    # CLOUDINARY_URL as written: what follows the @, the path, and the query the SDK reads.
+    written_host: str = ""
+    path: str = ""
+    query: tuple[tuple[str, str], ...] = dataclasses.field(default=(), repr=False)
+
+    @property
+    def written_cloud(self) -> str:
+        """The cloud name as written, before the SDK lowercases it."""
+        return self.written_host.partition(":")[0]
+
+    @property
+    def masked(self) -> str:
+        """CLOUDINARY_URL with the key, the secret and secret-looking query values masked."""
+        shown = "&".join(
+            f"{k}={MASK}" if re.search(r"secret|password|key|token", k, re.I) else f"{k}={v}"
+            for k, v in self.query
+        )
+        url = f"cloudinary://{MASK}:{MASK}@{self.written_host}{self.path}"
+        return url + (f"?{shown}" if shown else "")
 
     @property
     def api_host(self) -> str:
@@ -62,43 +82,61 @@ class CloudinaryConfig:
 
 
 def parse_cloudinary_url(url: str) -> CloudinaryConfig:
-    """Parse `cloudinary://key:secret@cloud[/cdn][?query]` into a config."""
-    raw = url.strip()
-    scheme, sep, rest = raw.partition("://")
-    if not sep or scheme.lower() != "cloudinary":
-        raise CloudinaryUrlError("CLOUDINARY_URL must start with cloudinary://")
-    rest, _, query = rest.partition("?")
-    if "@" not in rest:
-        raise CloudinaryUrlError("CLOUDINARY_URL has no key:secret@ part before the cloud name")
-    userinfo, _, hostpath = rest.rpartition("@")
-    key, colon, secret = userinfo.partition(":")
-    host, slash, path = hostpath.partition("/")
-    if not key or not colon or not secret:
-        raise CloudinaryUrlError("CLOUDINARY_URL needs both the API key and the API secret")
+    """Parse `cloudinary://key:secret@cloud[/cdn][?query]` by the SDK's rules, refusing what no
+    Cloudinary account can use."""
+    # As the SDK reads it: urlparse, the lowercased hostname is the cloud, a path a private CDN.
+    text = url.strip()
+    if text.upper().startswith("CLOUDINARY_URL="):
+        raise CloudinaryUrlError("CLOUDINARY_URL's value starts with the variable name itself")
+    try:
+        parts = urllib.parse.urlparse(text)
+    except ValueError:
+        raise CloudinaryUrlError(f"CLOUDINARY_URL is not a URL like {SHAPE}") from None
+    if parts.scheme.lower() != "cloudinary" or "://" not in text:
+        raise CloudinaryUrlError(f"CLOUDINARY_URL must start with cloudinary://, like {SHAPE}")
+    if "@" not in parts.netloc and "@" in text:
+        raise CloudinaryUrlError(
+            "CLOUDINARY_URL has a '/', '?' or '#' before the @, which ends the URL's host part, "
+            "so the SDK reads no API key or secret from it"
+        )
+    if "@" not in parts.netloc:
+        raise CloudinaryUrlError(
+            "CLOUDINARY_URL has no API key or secret (no key:secret@ part before the cloud "
+            f"name); it should look like {SHAPE}"
+        )
+    key, secret = parts.username or "", parts.password or ""
+    for missing, part in ((not key, "API key"), (not secret, "API secret")):
+        if missing:
+            raise CloudinaryUrlError(
+                f"CLOUDINARY_URL has no {part}; it needs both the API key and the API secret, "
+                f"like {SHAPE}"
+            )
     if not all(v.isascii() and v.isprintable() and " " not in v for v in (key, secret)):
         raise CloudinaryUrlError("CLOUDINARY_URL's API key or secret has spaces or odd characters")
-    cloud = host.partition(":")[0].lower()  # the SDK's urlparse().hostname
+    cloud = parts.hostname or ""
     if not cloud:
-        raise CloudinaryUrlError("CLOUDINARY_URL has no cloud name after the @")
+        raise CloudinaryUrlError(f"CLOUDINARY_URL has no cloud name after the @, like {SHAPE}")
     if not _CLOUD_NAME.fullmatch(cloud):
-        raise CloudinaryUrlError(f"the cloud name {cloud!r} in CLOUDINARY_URL has odd characters")
+        raise CloudinaryUrlError(f"CLOUDINARY_URL's cloud name {cloud!r} has odd characters")
+    # The SDK's parse_qs: blank values are dropped and the first of a repeated argument wins.
+    query = tuple((k, v[0]) for k, v in urllib.parse.parse_qs(parts.query).items())
     values: dict[str, Any] = {}
     notes: list[str] = []
     problems: list[str] = []
-    if slash and path:
+    if parts.path:
         values["private_cdn"] = True
-        values["secure_distribution"] = path
-    for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        values["secure_distribution"] = parts.path[1:] or None
+    for name, value in query:
         if name == "upload_prefix":
             if not value.startswith(("http://", "https://")):
-                raise CloudinaryUrlError("upload_prefix in CLOUDINARY_URL must be an http(s) URL")
+                raise CloudinaryUrlError("CLOUDINARY_URL's upload_prefix must be an http(s) URL")
             values["upload_prefix"] = value.rstrip("/")
         elif name in ("cname", "secure_distribution"):
-            values[name] = value or None
+            values[name] = value
         elif name in _FLAG_ARGS:
             flag = value.strip().lower()
             if flag not in _TRUE + _FALSE:
-                raise CloudinaryUrlError(f"{name}={value} in CLOUDINARY_URL is not true/false")
+                raise CloudinaryUrlError(f"CLOUDINARY_URL's {name}={value} is not true/false")
             if name in ("secure", "private_cdn"):
                 values[name] = flag in _TRUE
             if flag in _FALSE and flag:
@@ -122,6 +160,9 @@ def parse_cloudinary_url(url: str) -> CloudinaryConfig:
         api_secret=Secret(secret),
         notes=tuple(notes),
         backend_problems=tuple(problems),
+        written_host=parts.netloc.rpartition("@")[2],
+        path=parts.path,
+        query=query,
         **values,
     )
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from launchtui.core.model import Status
-from launchtui.probes.backend_source import measure_dir
+from launchtui.probes.tempfiles import measure_dir
 
 from .helpers import BAD, GOOD, PROD_ENV, backend_with_config, copy_backend, run_check
 
