@@ -18,5 +18,10 @@ def _isolated_user_dirs(
 
 
 # Real servers for the probe tests: a private TLS MariaDB, loopback HTTPS sites,
-# and a loopback Cloudinary Admin API.
-pytest_plugins = ["tests.servers.mariadb", "tests.servers.https", "tests.servers.cloudinary_api"]
+# and a loopback Cloudinary Admin API; and the real Cloudinary SDK's URL reading.
+pytest_plugins = [
+    "tests.servers.mariadb",
+    "tests.servers.https",
+    "tests.servers.cloudinary_api",
+    "tests.cloudinary_sdk",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from launchtui.core.context import Context
@@ -50,6 +50,22 @@ def _load(ctx: Context) -> CloudinaryConfig | Verdict:
             remediation="Set CLOUDINARY_URL in Railway/Render's variables (or --env-file).",
         )
     return cfg
+
+
+async def _call_admin_api(
+    ctx: Context, call: Callable[..., probe.ApiAnswer], what: str
+) -> tuple[CloudinaryConfig, probe.ApiAnswer] | Verdict:
+    """One Admin API call with CLOUDINARY_URL's key, or the verdict on why it did not succeed."""
+    cfg = _load(ctx)
+    if isinstance(cfg, Verdict):
+        return cfg
+    try:
+        answer = await probe.bounded(ctx, call, cfg, budget=probe.API_BUDGET_S)
+    except probe.SdkUnavailable as exc:
+        return errored(f"launchtui could not load the Cloudinary SDK: {exc}.")
+    if not answer.ok:
+        return _failure(cfg, answer, what)
+    return cfg, answer
 
 
 def _console(ctx: Context, default: str) -> str:
@@ -144,15 +160,10 @@ def _rate_text(rate: probe.RateLimit) -> str:
 )
 async def cloudinary_api(ctx: Context) -> Verdict:
     """Ping the Admin API with CLOUDINARY_URL's key and secret; report latency and rate limit."""
-    cfg = _load(ctx)
-    if isinstance(cfg, Verdict):
-        return cfg
-    try:
-        answer = await probe.bounded(ctx, probe.ping, cfg, budget=probe.API_BUDGET_S)
-    except probe.SdkUnavailable as exc:
-        return errored(f"launchtui could not load the Cloudinary SDK: {exc}.")
-    if not answer.ok:
-        return _failure(cfg, answer, "the Admin API ping")
+    answered = await _call_admin_api(ctx, probe.ping, "the Admin API ping")
+    if isinstance(answered, Verdict):
+        return answered
+    cfg, answer = answered
     rate = answer.rate_limit
     evidence: dict[str, Any] = {
         "cloud": cfg.cloud_name,
@@ -249,15 +260,10 @@ def _percent(value: float) -> str:
 )
 async def cloudinary_quota(ctx: Context) -> Verdict:
     """Read usage(): warn at 80% and fail at 95% of any plan limit."""
-    cfg = _load(ctx)
-    if isinstance(cfg, Verdict):
-        return cfg
-    try:
-        answer = await probe.bounded(ctx, probe.usage, cfg, budget=probe.API_BUDGET_S)
-    except probe.SdkUnavailable as exc:
-        return errored(f"launchtui could not load the Cloudinary SDK: {exc}.")
-    if not answer.ok:
-        return _failure(cfg, answer, "the usage report")
+    answered = await _call_admin_api(ctx, probe.usage, "the usage report")
+    if isinstance(answered, Verdict):
+        return answered
+    cfg, answer = answered
     plan = str(answer.result.get("plan") or "unknown")
     metrics = usage_metrics(answer.result)
     evidence: dict[str, Any] = {"cloud": cfg.cloud_name, "plan": plan}

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from launchtui.checks.web import NO_BACKEND, Findings, site_url
+from launchtui.checks.web import Findings, live_site
 from launchtui.core.context import Context
-from launchtui.core.model import Status, Verdict, failed, skipped
+from launchtui.core.model import Status, Verdict, failed
 from launchtui.core.registry import check
 from launchtui.probes import http as probe
 
 FOREIGN_ORIGIN = "https://launchtui-probe.invalid"
+NO_CORS_ORIGINS = (
+    "No CORS_ORIGINS to test: set it in --env-file (the frontend origins the backend "
+    "allows, comma-separated)."
+)
 
 
 def allowed_origins(raw: str) -> tuple[list[str], list[str]]:
@@ -44,15 +48,8 @@ def allowed_origins(raw: str) -> tuple[list[str], list[str]]:
 )
 async def cors_preflight(ctx: Context) -> Verdict:
     """Each allowed origin gets its own Access-Control-Allow-Origin; a foreign origin gets none."""
-    if not ctx.backend_url:
-        return skipped(NO_BACKEND)
-    raw = ctx.get("CORS_ORIGINS")
-    if not raw:
-        return skipped(
-            "No CORS_ORIGINS to test: set it in --env-file (the frontend origins the backend "
-            "allows, comma-separated)."
-        )
-    site = site_url(ctx, ctx.backend_url, "backend")
+    raw = ctx.get("CORS_ORIGINS") or ""
+    site = live_site(ctx, "backend", missing=None if raw else NO_CORS_ORIGINS)
     if isinstance(site, Verdict):
         return site
     origins, notes = allowed_origins(raw)

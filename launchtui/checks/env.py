@@ -55,12 +55,18 @@ def one_line(fn: Callable[P, Verdict]) -> Callable[P, Verdict]:
     return wrapper
 
 
-def not_set(name: str, consequence: str) -> Verdict:
+def unparsable(summary: str, raw: str, fix: str) -> Verdict:
+    """The fail for a value that does not parse; its evidence is only the length (it may be secret)."""
+    return failed(summary, {"length": f"{len(raw)} characters"}, remediation=fix)
+
+
+def not_set(name: str, consequence: str, command: str | None = None) -> Verdict:
     """The fail for a variable that is not set, saying what that breaks."""
     return failed(
         f"{name} is not set, so {consequence}.",
         {"variable": f"{name} (not set)"},
         remediation=f"Set {name} {WHERE}.",
+        command=command,
     )
 
 
@@ -110,11 +116,11 @@ def assess_database_url(raw: str) -> Verdict:
     try:
         url = parse_database_url(raw)
     except DbUrlError as exc:
-        return failed(
+        return unparsable(
             str(exc),
-            {"length": f"{len(raw)} characters"},
-            remediation=f"Set DATABASE_URL to {suggested_db_url(None)} (percent-encode "
-            f"special characters in the password) {WHERE}.",
+            raw,
+            f"Set DATABASE_URL to {suggested_db_url(None)} (percent-encode special characters "
+            f"in the password) {WHERE}.",
         )
     tls = effective_tls(url)
     f = Findings()
@@ -145,11 +151,10 @@ def assess_database_url(raw: str) -> Verdict:
 @check("env.database_url", section="1.1", title="DATABASE_URL is a verified-TLS TiDB URL")
 async def database_url(ctx: Context) -> Verdict:
     """DATABASE_URL parses, uses PyMySQL, and gets verified TLS from SQLAlchemy + PyMySQL."""
-    raw = ctx.get("DATABASE_URL")
+    raw = ctx.secret("DATABASE_URL")
     if raw is None:
         return not_set("DATABASE_URL", "the backend has no database to connect to")
-    ctx.redactor.add(raw)
-    verdict = await ctx.to_thread(assess_database_url, raw)
+    verdict = await ctx.to_thread(assess_database_url, raw.reveal())
     url = verdict.facts.get("url")
     if isinstance(url, DbUrl):
         ctx.redactor.add(url.password)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from launchtui.checks.env import WHERE, Findings, not_set, one_line
+from launchtui.checks.env import WHERE, Findings, not_set, one_line, unparsable
 from launchtui.core.context import Context
-from launchtui.core.model import Verdict, failed
+from launchtui.core.model import Verdict
 from launchtui.core.registry import check
 from launchtui.probes.cloudinary_config import SHAPE, CloudinaryUrlError, parse_cloudinary_url
 
@@ -15,10 +15,10 @@ def assess_cloudinary_url(raw: str, cloud_name_var: str | None = None) -> Verdic
     try:
         c = parse_cloudinary_url(raw)
     except CloudinaryUrlError as exc:
-        return failed(
+        return unparsable(
             f"{exc}.",
-            {"length": f"{len(raw)} characters"},
-            remediation=f"Copy the API environment variable from the Cloudinary console "
+            raw,
+            "Copy the API environment variable from the Cloudinary console "
             f"(Settings > API Keys), {SHAPE}, and set it as CLOUDINARY_URL {WHERE}.",
         )
     f = Findings()
@@ -70,8 +70,7 @@ def assess_cloudinary_url(raw: str, cloud_name_var: str | None = None) -> Verdic
 @check("env.cloudinary_url", section="1.1", title="CLOUDINARY_URL has key, secret and cloud")
 async def cloudinary_url(ctx: Context) -> Verdict:
     """CLOUDINARY_URL is cloudinary://<api_key>:<api_secret>@<cloud_name>."""
-    raw = ctx.get("CLOUDINARY_URL")
+    raw = ctx.secret("CLOUDINARY_URL")
     if raw is None:
         return not_set("CLOUDINARY_URL", "uploads and the Admin API cannot authenticate")
-    ctx.redactor.add(raw)
-    return assess_cloudinary_url(raw, ctx.get("CLOUDINARY_CLOUD_NAME"))
+    return assess_cloudinary_url(raw.reveal(), ctx.get("CLOUDINARY_CLOUD_NAME"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import re
@@ -141,8 +140,7 @@ async def secret_key(ctx: Context) -> Verdict:
     """SECRET_KEY is set, not a placeholder, and random-looking with at least 256 bits."""
     key = ctx.secret("SECRET_KEY")
     if key is None:
-        v = not_set("SECRET_KEY", "Flask cannot sign session cookies")
-        return dataclasses.replace(v, command=KEY_COMMAND)
+        return not_set("SECRET_KEY", "Flask cannot sign session cookies", command=KEY_COMMAND)
     return assess_key("SECRET_KEY", key.reveal())
 
 
@@ -151,8 +149,11 @@ async def jwt_secret_key(ctx: Context) -> Verdict:
     """JWT_SECRET_KEY follows SECRET_KEY's rules and differs from it."""
     key = ctx.secret("JWT_SECRET_KEY")
     if key is None:
-        v = not_set("JWT_SECRET_KEY", "login tokens have no key of their own to be signed with")
-        return dataclasses.replace(v, command=KEY_COMMAND)
+        return not_set(
+            "JWT_SECRET_KEY",
+            "login tokens have no key of their own to be signed with",
+            command=KEY_COMMAND,
+        )
     other = ctx.secret("SECRET_KEY")
     pair = ("SECRET_KEY", other.reveal()) if isinstance(other, Secret) else None
     return assess_key("JWT_SECRET_KEY", key.reveal(), pair)

@@ -7,9 +7,9 @@ import re
 import urllib.parse
 from typing import Any
 
-from launchtui.checks.web import NO_FRONTEND, site_url
+from launchtui.checks.web import live_site
 from launchtui.core.context import Context
-from launchtui.core.model import Verdict, failed, passed, skipped, warned
+from launchtui.core.model import Verdict, failed, passed, warned
 from launchtui.core.registry import check
 from launchtui.probes import http as probe
 from launchtui.probes.bundle import fetch_bundle
@@ -25,6 +25,10 @@ _API_HINT = re.compile(
     r"^localhost$|^127\.|api|backend|server)"
 )
 _URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?")
+NO_API_URL = (
+    "No API URL to look for: set VITE_API_URL in --frontend-env-file, or pass "
+    "--backend-url (profile key backend_url)."
+)
 
 
 def api_candidates(text: str, expected_origin: str) -> list[str]:
@@ -47,15 +51,8 @@ def api_candidates(text: str, expected_origin: str) -> list[str]:
 )
 async def frontend_bundle(ctx: Context) -> Verdict:
     """The deployed frontend's JS contains the VITE_API_URL value."""
-    if not ctx.frontend_url:
-        return skipped(NO_FRONTEND)
     expected = (ctx.frontend("VITE_API_URL") or ctx.settings.backend_url or "").rstrip("/")
-    if not expected:
-        return skipped(
-            "No API URL to look for: set VITE_API_URL in --frontend-env-file, or pass "
-            "--backend-url (profile key backend_url)."
-        )
-    site = site_url(ctx, ctx.frontend_url, "frontend")
+    site = live_site(ctx, "frontend", missing=None if expected else NO_API_URL)
     if isinstance(site, Verdict):
         return site
     try:

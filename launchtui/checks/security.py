@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from launchtui.checks.web import NO_BACKEND, get_page, site_url
+from launchtui.checks.web import get_page, live_site, site_url
 from launchtui.core.context import Context
 from launchtui.core.model import Verdict, failed, passed, skipped, warned
 from launchtui.core.registry import check
@@ -109,9 +109,7 @@ DEBUGGER_JS_MARKER = "EVALEX"  # a variable of Werkzeug's debugger.js since 0.11
 @check("security.debugger", section="3.3", title="No debugger exposed", kind="live")
 async def security_debugger(ctx: Context) -> Verdict:
     """No Werkzeug debugger, console or traceback page is reachable on the backend."""
-    if not ctx.backend_url:
-        return skipped(NO_BACKEND)
-    site = site_url(ctx, ctx.backend_url, "backend")
+    site = live_site(ctx, "backend")
     if isinstance(site, Verdict):
         return site
     health = site.at(ctx.settings.health_path)

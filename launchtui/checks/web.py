@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from launchtui.core.context import Context
-from launchtui.core.model import Status, Verdict, failed, passed, warned
+from launchtui.core.model import Status, Verdict, failed, passed, skipped, warned
 from launchtui.core.secrets import url_secrets
 from launchtui.probes import http as probe
 
@@ -55,6 +55,20 @@ def site_url(ctx: Context, url: str, role: str) -> probe.SiteURL | Verdict:
             {"url": url},
             remediation=f"Fix {FLAG[role]}: it must look like https://host.example.com.",
         )
+
+
+def live_site(ctx: Context, role: str, missing: str | None = None) -> probe.SiteURL | Verdict:
+    """The frontend or backend site a live check probes, or the verdict that stops the check.
+
+    In this order: a skip when the site's URL is not given, a skip saying `missing` (why
+    another input the check needs is not given), a fail when the URL is unusable.
+    """
+    url = ctx.frontend_url if role == "frontend" else ctx.backend_url
+    if not url:
+        return skipped(NO_FRONTEND if role == "frontend" else NO_BACKEND)
+    if missing:
+        return skipped(missing)
+    return site_url(ctx, url, role)
 
 
 async def get_page(ctx: Context, url: str, **kw: Any) -> Any:

@@ -94,6 +94,28 @@ def _chunks(path: Path, deadline: float | None) -> Iterator[bytes]:
             yield chunk
 
 
+def _read_through(v: Verification, deadline: float | None) -> Iterator[bytes]:
+    """The file's chunks, counting its mtime, size and sha256 into `v`.
+
+    A timeout or a read error ends the chunks early and is recorded in `v`, whose
+    sha256 then stays None.
+    """
+    digest = hashlib.sha256()
+    try:
+        v.mtime = v.path.stat().st_mtime
+        for chunk in _chunks(v.path, deadline):
+            digest.update(chunk)
+            v.size += len(chunk)
+            yield chunk
+    except VerifyTimeout:
+        v.timed_out = True
+        return
+    except OSError as exc:
+        v.problems.insert(0, f"it cannot be read ({exc.strerror or exc})")
+        return
+    v.sha256 = digest.hexdigest()
+
+
 class _Gunzip:
     """Incremental gunzip over concatenated members, with bounded output per call."""
 
@@ -175,23 +197,13 @@ def _compare(v: Verification) -> None:
 def verify_db_backup(path: Path, *, deadline: float | None = None) -> Verification:
     """Check a dump against its manifest: checksum, size, gzip integrity and the footer."""
     v = _begin(Path(path), "database")
-    digest = hashlib.sha256()
     gunzip = _Gunzip() if v.path.name.endswith(".gz") else None
     tail = b""
-    try:
-        v.mtime = v.path.stat().st_mtime
-        for chunk in _chunks(v.path, deadline):
-            digest.update(chunk)
-            v.size += len(chunk)
-            for piece in gunzip.feed(chunk) if gunzip else (chunk,):
-                tail = piece[-_TAIL:] if len(piece) >= _TAIL else (tail + piece)[-_TAIL:]
-    except VerifyTimeout:
-        v.timed_out = True
+    for chunk in _read_through(v, deadline):
+        for piece in gunzip.feed(chunk) if gunzip else (chunk,):
+            tail = piece[-_TAIL:] if len(piece) >= _TAIL else (tail + piece)[-_TAIL:]
+    if v.sha256 is None:  # timed out or unreadable, as `v` says
         return v
-    except OSError as exc:
-        v.problems.insert(0, f"it cannot be read ({exc.strerror or exc})")
-        return v
-    v.sha256 = digest.hexdigest()
     stream_problem = gunzip.finish() if gunzip else None
     if v.size == 0:
         v.problems.insert(0, "it is empty")
@@ -228,7 +240,6 @@ def _resource_key(line: bytes) -> str | None:
 def verify_media_inventory(path: Path, *, deadline: float | None = None) -> Verification:
     """Check an inventory against its manifest: every line a resource, counts, checksum."""
     v = _begin(Path(path), "media")
-    digest = hashlib.sha256()
     bad: list[int] = []
     buf = b""
     skipping = False  # inside a line too long to be a resource
@@ -241,33 +252,24 @@ def verify_media_inventory(path: Path, *, deadline: float | None = None) -> Veri
         else:
             v.by_type[key] = v.by_type.get(key, 0) + 1
 
-    try:
-        v.mtime = v.path.stat().st_mtime
-        for chunk in _chunks(v.path, deadline):
-            digest.update(chunk)
-            v.size += len(chunk)
-            *lines, buf = (buf + chunk).split(b"\n")
-            for line in lines:
-                if skipping:
-                    skipping = False
-                    v.lines += 1
-                    bad.append(v.lines)
-                else:
-                    take(line)
-            if len(buf) > _MAX_LINE:
-                buf, skipping = b"", True
-    except VerifyTimeout:
-        v.timed_out = True
-        return v
-    except OSError as exc:
-        v.problems.insert(0, f"it cannot be read ({exc.strerror or exc})")
+    for chunk in _read_through(v, deadline):
+        *lines, buf = (buf + chunk).split(b"\n")
+        for line in lines:
+            if skipping:
+                skipping = False
+                v.lines += 1
+                bad.append(v.lines)
+            else:
+                take(line)
+        if len(buf) > _MAX_LINE:
+            buf, skipping = b"", True
+    if v.sha256 is None:  # timed out or unreadable, as `v` says
         return v
     if skipping:
         v.lines += 1
         bad.append(v.lines)
     elif buf:
         take(buf)  # a last line without its newline still counts if it parses
-    v.sha256 = digest.hexdigest()
     if bad:
         more = f" ({len(bad)} bad lines in all)" if len(bad) > 1 else ""
         v.problems.insert(0, f"line {bad[0]} is not a resource as JSON{more}")

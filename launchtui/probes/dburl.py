@@ -184,33 +184,35 @@ def _connect_args(url: DbUrl) -> tuple[dict[str, Any], list[str], list[str]]:
 
     rejected: list[str] = []
     notes: list[str] = []
+
+    def reject(args: dict[str, Any], key: str, note: str) -> None:
+        rejected.append(key)
+        notes.append(note)
+        args.pop(key)
+
     query = dict(url.raw_query or url.query)
     for key in url.repeated:
-        rejected.append(key)
-        notes.append(
-            f"{key} is given more than once, so SQLAlchemy passes a tuple PyMySQL cannot use."
+        reject(
+            query,
+            key,
+            f"{key} is given more than once, so SQLAlchemy passes a tuple PyMySQL cannot use.",
         )
-        query.pop(key)
-    for key in _BOOL_ARGS:
-        if key in query:
-            try:
-                util.asbool(query[key])
-            except ValueError:
-                rejected.append(key)
-                notes.append(
-                    f"{key} is not true/false, so SQLAlchemy raises ValueError at create_engine."
-                )
-                query.pop(key)
-    for key in _INT_ARGS:
-        if key in query:
-            try:
-                int(str(query[key]))
-            except ValueError:
-                rejected.append(key)
-                notes.append(
-                    f"{key} is not a whole number, so SQLAlchemy raises ValueError at create_engine."
-                )
-                query.pop(key)
+    # The query values SQLAlchemy converts itself, raising ValueError at create_engine.
+    conversions = (
+        (_BOOL_ARGS, util.asbool, "true/false"),
+        (_INT_ARGS, lambda value: int(str(value)), "a whole number"),
+    )
+    for keys, convert, kind in conversions:
+        for key in keys:
+            if key in query:
+                try:
+                    convert(query[key])
+                except ValueError:
+                    reject(
+                        query,
+                        key,
+                        f"{key} is not {kind}, so SQLAlchemy raises ValueError at create_engine.",
+                    )
     sa_url = URL.create(
         "mysql+pymysql", host=url.host, port=url.port, database=url.database, query=query
     )
@@ -218,23 +220,25 @@ def _connect_args(url: DbUrl) -> tuple[dict[str, Any], list[str], list[str]]:
     accepted = _pymysql_params()
     for key in list(opts):
         if key not in accepted:
-            rejected.append(key)
-            notes.append(
+            reject(
+                opts,
+                key,
                 f"PyMySQL does not accept {key}: the first connection raises TypeError "
-                f"(unexpected keyword argument '{key}'), not create_engine."
+                f"(unexpected keyword argument '{key}'), not create_engine.",
             )
-            opts.pop(key)
     for key in ("compress", "named_pipe"):
         if opts.get(key):
-            rejected.append(key)
-            notes.append(
-                f"PyMySQL does not support {key} and raises NotImplementedError on connect."
+            reject(
+                opts,
+                key,
+                f"PyMySQL does not support {key} and raises NotImplementedError on connect.",
             )
-            opts.pop(key)
     if isinstance(opts.get("ssl"), str):
-        rejected.append("ssl")
-        notes.append("ssl must be a dict, not text: PyMySQL fails on connect with AttributeError.")
-        opts.pop("ssl")
+        reject(
+            opts,
+            "ssl",
+            "ssl must be a dict, not text: PyMySQL fails on connect with AttributeError.",
+        )
     return opts, rejected, notes
 
 

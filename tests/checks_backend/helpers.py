@@ -8,10 +8,8 @@ import textwrap
 from pathlib import Path
 
 from launchtui.core.config import Settings
-from launchtui.core.context import Context
 from launchtui.core.model import Result
-from launchtui.core.registry import default_registry
-from launchtui.core.runner import run
+from tests import runner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOOD = FIXTURES / "backend_good"
@@ -60,13 +58,7 @@ async def run_check(
     env: dict[str, str] | None = None,
 ) -> Result:
     """Run one check (and what it needs) through the real runner; return its result."""
-    ctx = Context.build(Settings(backend_dir=backend_dir), environ=dict(env or {}))
-    try:
-        final = await run(default_registry(), ctx, only=[check_id])
-    finally:
-        ctx.close()
-    (result,) = [r for r in final.results if r.id == check_id]
-    return result
+    return await runner.run_check(check_id, env, Settings(backend_dir=backend_dir))
 
 
 def everything(result: Result) -> str:

@@ -11,10 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from launchtui.core.config import Settings
-from launchtui.core.context import Context
 from launchtui.core.model import Result
-from launchtui.core.registry import default_registry
-from launchtui.core.runner import run
 from launchtui.probes.backup_files import (
     backup_name,
     manifest_path,
@@ -22,6 +19,7 @@ from launchtui.probes.backup_files import (
     utc_iso,
     write_manifest,
 )
+from tests import runner
 
 # The head of a real `mariadb-dump 10.11.19` dump (its first line ends in a space).
 DUMP_HEAD = (
@@ -212,10 +210,4 @@ async def run_check(
 ) -> Result:
     """Run one check through the real runner and return its result."""
     env = environ if environ is not None else {"PATH": os.environ["PATH"]}
-    ctx = Context.build(Settings(backup_dir=backup_dir), environ=env)
-    try:
-        final = await run(default_registry(), ctx, only=[check_id])
-    finally:
-        ctx.close()
-    [result] = [r for r in final.results if r.id == check_id]
-    return result
+    return await runner.run_check(check_id, env, Settings(backup_dir=backup_dir))

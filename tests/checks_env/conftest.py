@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 
 from launchtui.core.config import Settings
-from launchtui.core.context import Context
 from launchtui.core.model import Result, RunFinished
-from launchtui.core.registry import default_registry
-from launchtui.core.runner import run
+from tests import runner
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "env"
 
@@ -51,11 +49,7 @@ async def run_checks_with(
     environ: Mapping[str, str], ids: tuple[str, ...] = ENV_IDS, **settings: Any
 ) -> tuple[dict[str, Result], RunFinished]:
     """Run `ids` through the real runner; results by id, and the final event."""
-    ctx = Context.build(Settings(**settings), environ=dict(environ))
-    try:
-        final = await run(default_registry(), ctx, only=list(ids))
-    finally:
-        ctx.close()
+    final = await runner.run_checks(ids, environ, Settings(**settings))
     return {r.id: r for r in final.results}, final
 
 

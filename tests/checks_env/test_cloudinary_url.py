@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import cloudinary
 import cloudinary.api
 import pytest
 
 from launchtui.checks.env_cloudinary import parse_cloudinary_url
 from launchtui.core.model import Result, Status
+from tests.cloudinary_sdk import SdkConfig
 
 from .conftest import RunChecks, env_with
 
 ID = ("env.cloudinary_url",)
 SECRET = "B9llNNfh9vEn3zsEx112q9_3MVg"
-SdkConfig = Callable[[str], Any]
 
 
 async def verdict(run_checks: RunChecks, url: str | None, **extra: str) -> Result:
     return (await run_checks(env_with(CLOUDINARY_URL=url, **extra), ID))["env.cloudinary_url"]
-
-
-@pytest.fixture
-def sdk_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[SdkConfig]:
-    """The real SDK's config, re-read from CLOUDINARY_URL after each setenv."""
-
-    def load(url: str) -> Any:
-        monkeypatch.delenv("CLOUDINARY_CLOUD_NAME", raising=False)
-        monkeypatch.setenv("CLOUDINARY_URL", url)
-        cloudinary.reset_config()
-        return cloudinary.config()
-
-    yield load
-    monkeypatch.delenv("CLOUDINARY_URL", raising=False)
-    cloudinary.reset_config()
 
 
 async def test_a_complete_url_passes_with_cloud_name_fact(run_checks: RunChecks) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from launchtui.core.registry import default_registry
+from tests.cli import check_json
+from tests.probe_db.support import stamp
 from tests.servers.cloudinary_api import CloudinaryApi
 from tests.servers.https import (
     HSTS_GOOD,
@@ -35,8 +33,7 @@ def test_every_live_item_passes_against_healthy_servers(
     tmp_path: Path,
 ) -> None:
     db = mariadb.create_database("shop")
-    mariadb.root_sql(f"CREATE TABLE `{db}`.alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
-    mariadb.root_sql(f"INSERT INTO `{db}`.alembic_version VALUES (%s)", (HEAD,))
+    stamp(mariadb, db, HEAD)
 
     # The frontend's bundle names the backend, and the backend allows the frontend's
     # origin: start the frontend first and give it its app once the backend is up.
@@ -56,37 +53,24 @@ def test_every_live_item_passes_against_healthy_servers(
         f"CORS_ORIGINS={frontend.url}\n"
     )
     (tmp_path / "frontend.env").write_text(f"VITE_API_URL={backend.url}\n")
-    env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "PATH", "HOME"))}
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "launchtui",
-            "check",
-            "--format",
-            "json",
-            "--only",
-            *LIVE,
-            "pool.recycle",
-            "--env-file",
-            str(env_file),
-            "--frontend-env-file",
-            str(tmp_path / "frontend.env"),
-            "--backend-dir",
-            str(BACKEND),
-            "--frontend-url",
-            frontend.url,
-            "--backend-url",
-            backend.url,
-            "--ca-file",
-            str(bundle),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+    p, doc = check_json(
+        "--only",
+        *LIVE,
+        "pool.recycle",
+        "--env-file",
+        str(env_file),
+        "--frontend-env-file",
+        str(tmp_path / "frontend.env"),
+        "--backend-dir",
+        str(BACKEND),
+        "--frontend-url",
+        frontend.url,
+        "--backend-url",
+        backend.url,
+        "--ca-file",
+        str(bundle),
         timeout=120,
     )
-    doc = json.loads(p.stdout)
     statuses = {r["id"]: r["status"] for r in doc["results"]}
     assert sorted(statuses) == sorted([*LIVE, "pool.recycle"])
     failing = [

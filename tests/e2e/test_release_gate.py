@@ -5,29 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 from launchtui.core.registry import default_registry
 from tests.checks_backups.builders import make_db_backup, make_media_inventory
+from tests.cli import check_json
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 STATIC = sorted(c.id for c in default_registry() if c.kind == "static")
 
 
-def check_json(*args: str) -> tuple[int, dict]:
-    env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "PATH", "HOME"))}
-    p = subprocess.run(
-        [sys.executable, "-m", "launchtui", "check", "--format", "json", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+def gate(*args: str) -> tuple[int, dict[str, Any]]:
+    """`launchtui check --format json ARGS` as CI runs it: the exit code and the report."""
+    p, doc = check_json(*args, timeout=120)
     assert p.stderr == "", p.stderr
-    return p.returncode, json.loads(p.stdout)
+    return p.returncode, doc
 
 
 def test_a_good_environment_passes_every_static_item(tmp_path: Path) -> None:
@@ -41,7 +34,7 @@ def test_a_good_environment_passes_every_static_item(tmp_path: Path) -> None:
     make_db_backup(backups, db="appdb", age=dt.timedelta(hours=2), compressed=True)
     make_media_inventory(backups, age=dt.timedelta(days=1))
 
-    code, doc = check_json(
+    code, doc = gate(
         "--only",
         *STATIC,
         "--env-file",
@@ -68,7 +61,7 @@ def test_a_good_environment_passes_every_static_item(tmp_path: Path) -> None:
 def test_a_broken_environment_fails_each_broken_item_with_a_fix(tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     make_db_backup(backups, db="appdb", age=dt.timedelta(hours=1), footer=False)  # a killed dump
-    code, doc = check_json(
+    code, doc = gate(
         "--only",
         *STATIC,
         "--env-file",
@@ -114,7 +107,7 @@ def test_a_broken_environment_fails_each_broken_item_with_a_fix(tmp_path: Path) 
 
 
 def test_the_checklists_own_example_values_do_not_pass(tmp_path: Path) -> None:
-    code, doc = check_json(
+    code, doc = gate(
         "--only",
         "env.database_url",
         "env.secret_key",

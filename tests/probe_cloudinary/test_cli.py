@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.probe_cloudinary.support import CANARY_KEY, CANARY_SECRET, env_for, only_result
+from tests.cli import run_launchtui
+from tests.probe_cloudinary.support import CANARY_KEY, CANARY_SECRET, env_for
+from tests.runner import only_result, run_checks
 from tests.servers.cloudinary_api import CloudinaryApi
 
 
@@ -19,17 +20,8 @@ def _launchtui(
 ) -> subprocess.CompletedProcess[str]:
     env_file = tmp_path / "backend.env"
     env_file.write_text(f"CLOUDINARY_URL={url}\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDINARY")}
-    if process_url is not None:
-        env["CLOUDINARY_URL"] = process_url
-    return subprocess.run(
-        [sys.executable, "-m", "launchtui", "check", *args, "--env-file", str(env_file)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    env = {"CLOUDINARY_URL": process_url} if process_url is not None else {}
+    return run_launchtui("check", *args, "--env-file", str(env_file), env=env, cwd=tmp_path)
 
 
 def _log_text() -> str:
@@ -79,7 +71,7 @@ def test_canary_key_and_secret_appear_in_no_output_format(
 
 
 async def test_canary_never_reaches_results_or_facts_in_any_outcome(
-    cloudinary_api: CloudinaryApi, run_checks
+    cloudinary_api: CloudinaryApi,
 ) -> None:
     from launchtui.core import report
 
@@ -90,7 +82,7 @@ async def test_canary_never_reaches_results_or_facts_in_any_outcome(
         cloudinary_api.clear_faults()
         if fault:
             cloudinary_api.fail(fault, endpoint="usage")
-        final = await run_checks(env_for(url), "cloudinary.api", "cloudinary.quota")
+        final = await run_checks(["cloudinary.api", "cloudinary.quota"], env_for(url))
         outcomes.append(only_result(final, "cloudinary.quota").status.value)
         rendered = [
             report.to_text(final, None),

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
-import cloudinary
 import pytest
 
 from launchtui.checks.env_cloudinary import assess_cloudinary_url
 from launchtui.core.model import Status
 from launchtui.probes.cloudinary_config import CloudinaryUrlError, parse_cloudinary_url
+from tests.cloudinary_sdk import SdkConfig
 from tests.probe_cloudinary.support import CANARY_KEY, CANARY_SECRET
 
 CREDS = f"{CANARY_KEY}:{CANARY_SECRET}"
-
-
-@pytest.fixture
-def sdk_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The real SDK's config, read from CLOUDINARY_URL as the backend's SDK reads it."""
-
-    def load(url: str) -> Any:
-        monkeypatch.delenv("CLOUDINARY_CLOUD_NAME", raising=False)
-        monkeypatch.setenv("CLOUDINARY_URL", url)
-        cloudinary.reset_config()
-        return cloudinary.config()
-
-    yield load
-    monkeypatch.delenv("CLOUDINARY_URL", raising=False)
-    cloudinary.reset_config()
 
 
 @pytest.mark.parametrize(
@@ -43,8 +26,10 @@ def sdk_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         f"cloudinary://{CREDS}@my-cloud/cdn.example.com?cname=",
     ],
 )
-def test_cloud_key_secret_and_cdn_are_read_as_the_sdk_reads_them(sdk_reads: Any, url: str) -> None:
-    sdk = sdk_reads(url)
+def test_cloud_key_secret_and_cdn_are_read_as_the_sdk_reads_them(
+    sdk_config: SdkConfig, url: str
+) -> None:
+    sdk = sdk_config(url)
     ours = parse_cloudinary_url(url)
     assert ours.cloud_name == sdk.cloud_name
     assert (ours.api_key.reveal(), ours.api_secret.reveal()) == (sdk.api_key, sdk.api_secret)
@@ -53,9 +38,11 @@ def test_cloud_key_secret_and_cdn_are_read_as_the_sdk_reads_them(sdk_reads: Any,
     assert ours.cname == sdk.cname
 
 
-def test_a_slash_in_the_secret_is_refused_because_the_sdk_reads_no_key(sdk_reads: Any) -> None:
+def test_a_slash_in_the_secret_is_refused_because_the_sdk_reads_no_key(
+    sdk_config: SdkConfig,
+) -> None:
     url = f"cloudinary://{CANARY_KEY}:abc/def@my-cloud"
-    assert sdk_reads(url).api_key is None
+    assert sdk_config(url).api_key is None
     with pytest.raises(CloudinaryUrlError) as info:
         parse_cloudinary_url(url)
     assert "before the @" in str(info.value) and CANARY_KEY not in str(info.value)

@@ -6,12 +6,20 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from launchtui.core.config import Settings
-from launchtui.core.context import Context
 from launchtui.core.model import Result
-from launchtui.core.registry import default_registry
-from launchtui.core.runner import run
+from tests import runner
+from tests.servers.mariadb import MariaDB
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def stamp(mariadb: MariaDB, db: str, *revisions: str) -> None:
+    """Record revisions in alembic_version, as `flask db stamp` would."""
+    mariadb.root_sql(
+        f"CREATE TABLE `{db}`.alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"
+    )
+    for rev in revisions:
+        mariadb.root_sql(f"INSERT INTO `{db}`.alembic_version VALUES (%s)", (rev,))
 
 
 async def run_checks(
@@ -23,11 +31,7 @@ async def run_checks(
 ) -> dict[str, Result]:
     """The results of `only` (and what they need), by id."""
     settings = Settings(ca_file=ca_file, backend_dir=backend_dir)
-    ctx = Context.build(settings, environ=env)
-    try:
-        final = await run(default_registry(), ctx, only=list(only))
-    finally:
-        ctx.close()
+    final = await runner.run_checks(only, env, settings)
     return {r.id: r for r in final.results}
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
-from tests.probe_db.support import FIXTURES
+from tests.cli import check_json
+from tests.probe_db.support import FIXTURES, stamp
 from tests.servers.mariadb import MariaDB
 
 HEAD = "3c2d5e4f1f23"
@@ -16,14 +16,8 @@ HEAD = "3c2d5e4f1f23"
 
 def _launchtui_check(
     env_file: Path, cwd: Path
-) -> tuple[list[str], subprocess.CompletedProcess[str]]:
-    argv = [
-        sys.executable,
-        "-m",
-        "launchtui",
-        "check",
-        "--format",
-        "json",
+) -> tuple[list[str], subprocess.CompletedProcess[str], dict[str, Any]]:
+    args = [
         "--only",
         "db.connect",
         "db.migrations",
@@ -32,11 +26,8 @@ def _launchtui_check(
         "--backend-dir",
         str(FIXTURES / "linear"),
     ]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    done = subprocess.run(
-        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    return argv, done
+    done, doc = check_json(*args, cwd=cwd)
+    return args, done, doc
 
 
 def _files_under(*dirs: str) -> str:
@@ -60,16 +51,12 @@ def test_cli_reports_a_healthy_database_at_head_as_json_and_exits_0(
 ) -> None:
     db = mariadb.create_database("cli")
     try:
-        mariadb.root_sql(
-            f"CREATE TABLE `{db}`.alembic_version (version_num VARCHAR(32) PRIMARY KEY)"
-        )
-        mariadb.root_sql(f"INSERT INTO `{db}`.alembic_version VALUES (%s)", (HEAD,))
+        stamp(mariadb, db, HEAD)
         env_file = _write_env(tmp_path, mariadb.url_for(database=db))
-        argv, done = _launchtui_check(env_file, tmp_path)
+        argv, done, doc = _launchtui_check(env_file, tmp_path)
     finally:
         mariadb.drop_database(db)
     assert done.returncode == 0, done.stdout + done.stderr
-    doc = json.loads(done.stdout)
     assert [r["id"] for r in doc["results"]] == ["db.connect", "db.migrations"]
     connect, migrations = doc["results"]
     assert connect["status"] == "pass"
@@ -90,9 +77,8 @@ def test_cli_exits_1_naming_the_auth_layer_and_never_prints_the_password(
 ) -> None:
     canary = "CanaryCliPw" + mariadb.password[-6:]
     env_file = _write_env(tmp_path, mariadb.url_for(password=canary))
-    argv, done = _launchtui_check(env_file, tmp_path)
+    argv, done, doc = _launchtui_check(env_file, tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    doc = json.loads(done.stdout)
     results = {r["id"]: r for r in doc["results"]}
     assert results["db.connect"]["status"] == "fail"
     assert results["db.connect"]["summary"].startswith("Authentication failed:")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from launchtui.core.model import Result, Status
-from tests.probe_db.support import FIXTURES, run_checks
+from tests.probe_db.support import FIXTURES, run_checks, stamp
 from tests.servers.mariadb import MariaDB
 
 LINEAR = FIXTURES / "linear"
@@ -22,15 +22,6 @@ def fresh_db(mariadb: MariaDB) -> Iterator[str]:
     name = mariadb.create_database("mig")
     yield name
     mariadb.drop_database(name)
-
-
-def stamp(mariadb: MariaDB, db: str, *revisions: str) -> None:
-    """Record revisions in alembic_version, as `flask db stamp` would."""
-    mariadb.root_sql(
-        f"CREATE TABLE `{db}`.alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"
-    )
-    for rev in revisions:
-        mariadb.root_sql(f"INSERT INTO `{db}`.alembic_version VALUES (%s)", (rev,))
 
 
 async def migrations(

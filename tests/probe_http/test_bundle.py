@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from launchtui.checks.frontend_bundle import api_candidates
 from launchtui.core.model import Status
+from tests.probe_http.conftest import SiteCheck
 from tests.probe_http.support import run_check
 from tests.servers.https import INDEX_HTML, Certs, ServeFn, frontend_site, static_site
 
@@ -11,16 +12,8 @@ API = "https://api.example.com"
 OLD = "https://old-backend.up.railway.app"
 
 
-async def test_build_with_the_right_api_url_passes_naming_the_chunk(
-    serve: ServeFn, https_certs: Certs
-) -> None:
-    site = serve(frontend_site(API))
-    r = await run_check(
-        "frontend.bundle",
-        frontend_url=site.url,
-        ca_file=https_certs.ca_file,
-        environ={"VITE_API_URL": API + "/"},
-    )
+async def test_build_with_the_right_api_url_passes_naming_the_chunk(check_site: SiteCheck) -> None:
+    r = await check_site("frontend.bundle", frontend_site(API), environ={"VITE_API_URL": API + "/"})
     assert r.status is Status.PASS, r
     # The URL sits in a chunk the entry imports: one level deep.
     assert r.summary == f"The live build calls {API} (found in assets/api-Q2w8r.js)."
@@ -47,38 +40,26 @@ async def test_build_with_an_old_api_url_fails_naming_it(
     assert r.evidence["other API URLs"] == OLD
 
 
-async def test_build_without_any_api_url_warns(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(frontend_site(None))
-    r = await run_check(
-        "frontend.bundle",
-        frontend_url=site.url,
-        ca_file=https_certs.ca_file,
-        environ={"VITE_API_URL": API},
-    )
+async def test_build_without_any_api_url_warns(check_site: SiteCheck) -> None:
+    r = await check_site("frontend.bundle", frontend_site(None), environ={"VITE_API_URL": API})
     assert r.status is Status.WARN
     assert f"do not contain {API}" in r.summary and "vercel.json rewrite" in r.summary
 
 
-async def test_index_without_scripts_warns(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(frontend_site(API, index="<!doctype html><title>Coming soon</title>"))
-    r = await run_check(
+async def test_index_without_scripts_warns(check_site: SiteCheck) -> None:
+    r = await check_site(
         "frontend.bundle",
-        frontend_url=site.url,
-        ca_file=https_certs.ca_file,
+        frontend_site(API, index="<!doctype html><title>Coming soon</title>"),
         environ={"VITE_API_URL": API},
     )
     assert r.status is Status.WARN
     assert "loads no same-origin script" in r.summary
 
 
-async def test_missing_script_file_is_listed_not_fatal(serve: ServeFn, https_certs: Certs) -> None:
+async def test_missing_script_file_is_listed_not_fatal(check_site: SiteCheck) -> None:
     index = INDEX_HTML.replace("/assets/vendor-C4n9q.js", "/assets/gone-0000.js")
-    site = serve(frontend_site(API, index=index))
-    r = await run_check(
-        "frontend.bundle",
-        frontend_url=site.url,
-        ca_file=https_certs.ca_file,
-        environ={"VITE_API_URL": API},
+    r = await check_site(
+        "frontend.bundle", frontend_site(API, index=index), environ={"VITE_API_URL": API}
     )
     assert r.status is Status.PASS, r
     assert "gone-0000.js: HTTP 404" in r.evidence["unfetchable"]
@@ -118,23 +99,14 @@ def test_api_candidates_ignore_library_urls() -> None:
     assert api_candidates(js, "https://api.example.com") == ["http://localhost:5000"]
 
 
-async def test_odd_bytes_in_index_and_scripts_give_a_verdict(
-    serve: ServeFn, https_certs: Certs
-) -> None:
+async def test_odd_bytes_in_index_and_scripts_give_a_verdict(check_site: SiteCheck) -> None:
     index = b"\xff\xfe<html><script type=module src='/a.js'></script><scr\x00ipt src=</html"
-    site = serve(
-        static_site(
-            {
-                "/": (200, "text/html", index),
-                "/a.js": (200, "application/javascript", b"\x00\xff" + API.encode() + b"\xfe"),
-            }
-        )
+    app = static_site(
+        {
+            "/": (200, "text/html", index),
+            "/a.js": (200, "application/javascript", b"\x00\xff" + API.encode() + b"\xfe"),
+        }
     )
-    r = await run_check(
-        "frontend.bundle",
-        frontend_url=site.url,
-        ca_file=https_certs.ca_file,
-        environ={"VITE_API_URL": API},
-    )
+    r = await check_site("frontend.bundle", app, environ={"VITE_API_URL": API})
     assert r.status is Status.PASS, r
     assert "found in a.js" in r.summary

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli import run_launchtui
 from tests.servers.https import Certs, ServeFn, flask_backend
 
 CANARY = "canary-Pw-7f3a9c1e5b"
@@ -15,27 +15,19 @@ CANARY = "canary-Pw-7f3a9c1e5b"
 def launchtui_check(
     backend_url: str, ca_file: Path, env_file: Path
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "launchtui",
-            "check",
-            "--format",
-            "json",
-            "--only",
-            "https.backend",
-            "cors.preflight",
-            "--backend-url",
-            backend_url,
-            "--ca-file",
-            str(ca_file),
-            "--env-file",
-            str(env_file),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return run_launchtui(
+        "check",
+        "--format",
+        "json",
+        "--only",
+        "https.backend",
+        "cors.preflight",
+        "--backend-url",
+        backend_url,
+        "--ca-file",
+        str(ca_file),
+        "--env-file",
+        str(env_file),
         cwd=env_file.parent,
     )
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from launchtui.checks.cors_preflight import FOREIGN_ORIGIN, allowed_origins
 from launchtui.core.model import Status
+from tests.probe_http.conftest import SiteCheck
 from tests.probe_http.support import run_check
-from tests.servers.https import Certs, ServeFn, flask_backend, static_site
+from tests.servers.https import ServeFn, flask_backend, static_site
 
 APP = "https://app.example.com"
 PREVIEW = "https://app-git-main.example.vercel.app"
 
 
 async def test_allowed_origins_pass_and_a_foreign_origin_gets_nothing(
-    serve: ServeFn, https_certs: Certs
+    check_site: SiteCheck,
 ) -> None:
-    site = serve(flask_backend(origins=[APP, PREVIEW]))
-    r = await run_check(
+    r = await check_site(
         "cors.preflight",
-        backend_url=site.url,
-        ca_file=https_certs.ca_file,
+        flask_backend(origins=[APP, PREVIEW]),
         environ={"CORS_ORIGINS": f"{APP}, {PREVIEW}"},
     )
     assert r.status is Status.PASS, r
@@ -30,15 +29,9 @@ async def test_allowed_origins_pass_and_a_foreign_origin_gets_nothing(
     assert r.evidence[f"origin {FOREIGN_ORIGIN}"] == "200, Access-Control-Allow-Origin: (none)"
 
 
-async def test_origin_the_live_backend_does_not_allow_fails(
-    serve: ServeFn, https_certs: Certs
-) -> None:
-    site = serve(flask_backend(origins=[APP]))
-    r = await run_check(
-        "cors.preflight",
-        backend_url=site.url,
-        ca_file=https_certs.ca_file,
-        environ={"CORS_ORIGINS": f"{APP},{PREVIEW}"},
+async def test_origin_the_live_backend_does_not_allow_fails(check_site: SiteCheck) -> None:
+    r = await check_site(
+        "cors.preflight", flask_backend(origins=[APP]), environ={"CORS_ORIGINS": f"{APP},{PREVIEW}"}
     )
     assert r.status is Status.FAIL
     assert f"The live backend does not allow {PREVIEW}" in r.summary
@@ -46,15 +39,11 @@ async def test_origin_the_live_backend_does_not_allow_fails(
     assert "CORS(app, origins=" in r.remediation
 
 
-async def test_backend_reflecting_any_origin_with_credentials_fails(
-    serve: ServeFn, https_certs: Certs
-) -> None:
+async def test_backend_reflecting_any_origin_with_credentials_fails(check_site: SiteCheck) -> None:
     # Flask-CORS with origins="*" and credentials echoes whatever Origin it is sent.
-    site = serve(flask_backend(origins="*", credentials=True))
-    r = await run_check(
+    r = await check_site(
         "cors.preflight",
-        backend_url=site.url,
-        ca_file=https_certs.ca_file,
+        flask_backend(origins="*", credentials=True),
         environ={"CORS_ORIGINS": APP},
     )
     assert r.status is Status.FAIL
@@ -64,13 +53,11 @@ async def test_backend_reflecting_any_origin_with_credentials_fails(
 
 
 async def test_backend_reflecting_any_origin_without_credentials_still_fails(
-    serve: ServeFn, https_certs: Certs
+    check_site: SiteCheck,
 ) -> None:
-    site = serve(flask_backend(origins="*", credentials=False))
-    r = await run_check(
+    r = await check_site(
         "cors.preflight",
-        backend_url=site.url,
-        ca_file=https_certs.ca_file,
+        flask_backend(origins="*", credentials=False),
         environ={"CORS_ORIGINS": APP},
     )
     assert r.status is Status.FAIL
@@ -79,14 +66,10 @@ async def test_backend_reflecting_any_origin_without_credentials_still_fails(
 
 
 async def test_trailing_slash_entry_is_tested_as_the_origin_browsers_send(
-    serve: ServeFn, https_certs: Certs
+    check_site: SiteCheck,
 ) -> None:
-    site = serve(flask_backend(origins=[APP + "/"]))
-    r = await run_check(
-        "cors.preflight",
-        backend_url=site.url,
-        ca_file=https_certs.ca_file,
-        environ={"CORS_ORIGINS": APP + "/"},
+    r = await check_site(
+        "cors.preflight", flask_backend(origins=[APP + "/"]), environ={"CORS_ORIGINS": APP + "/"}
     )
     # Flask-CORS compares strings: "https://app.example.com/" never matches a real Origin.
     assert r.status is Status.FAIL
@@ -120,34 +103,20 @@ def test_cors_origins_are_normalised_and_odd_entries_noted() -> None:
     assert len(notes) == 3
 
 
-async def test_wildcard_allow_origin_fails(serve: ServeFn, https_certs: Certs) -> None:
+async def test_wildcard_allow_origin_fails(check_site: SiteCheck) -> None:
     api = static_site(
         {"/health": (200, "application/json", b"{}")}, {"Access-Control-Allow-Origin": "*"}
     )
-    site = serve(api)
-    r = await run_check(
-        "cors.preflight",
-        backend_url=site.url,
-        ca_file=https_certs.ca_file,
-        environ={"CORS_ORIGINS": APP},
-    )
+    r = await check_site("cors.preflight", api, environ={"CORS_ORIGINS": APP})
     assert r.status is Status.FAIL
     assert "sends * as Access-Control-Allow-Origin, so any website" in r.summary
 
 
-async def test_preflight_without_authorization_header_warns(
-    serve: ServeFn, https_certs: Certs
-) -> None:
+async def test_preflight_without_authorization_header_warns(check_site: SiteCheck) -> None:
     # A fixed allow-origin and no Access-Control-Allow-Headers: the JWT header is not allowed.
     api = static_site(
         {"/health": (200, "application/json", b"{}")}, {"Access-Control-Allow-Origin": APP}
     )
-    site = serve(api)
-    r = await run_check(
-        "cors.preflight",
-        backend_url=site.url,
-        ca_file=https_certs.ca_file,
-        environ={"CORS_ORIGINS": APP},
-    )
+    r = await check_site("cors.preflight", api, environ={"CORS_ORIGINS": APP})
     assert r.status is Status.WARN
     assert "does not allow the Authorization header" in r.summary

@@ -8,12 +8,11 @@ import time
 import pytest
 
 from launchtui.core.config import Settings
-from launchtui.core.context import Context
 from launchtui.core.model import Status
-from launchtui.core.registry import default_registry
-from launchtui.core.runner import run
 from launchtui.probes.http import CHECK_BUDGET
+from tests.probe_http.conftest import SiteCheck
 from tests.probe_http.support import run_check
+from tests.runner import run_checks
 from tests.servers.https import HSTS_GOOD, Certs, ServeFn, flask_backend, frontend_site
 
 
@@ -55,36 +54,58 @@ async def test_backend_url_defaults_to_vite_api_url(serve: ServeFn, https_certs:
     assert r.status is Status.PASS, r
 
 
-async def test_backend_health_500_fails_naming_the_status(
-    serve: ServeFn, https_certs: Certs
-) -> None:
-    site = serve(flask_backend(health_status=500))
-    r = await run_check("https.backend", backend_url=site.url, ca_file=https_certs.ca_file)
+async def test_backend_health_500_fails_naming_the_status(check_site: SiteCheck) -> None:
+    r = await check_site("https.backend", flask_backend(health_status=500))
     assert r.status is Status.FAIL
     assert "GET /health on the backend answered 500, not 200" in r.summary
     assert "--health-path" in r.remediation
 
 
-async def test_certificate_expiring_in_5_days_fails(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(frontend(), cert="expiring")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
+async def test_certificate_expiring_in_5_days_fails(check_site: SiteCheck) -> None:
+    r = await check_site("https.frontend", frontend(), cert="expiring")
     assert r.status is Status.FAIL
     assert "expires in 5 days" in r.summary and "renewal is failing" in r.summary
     assert r.evidence["days left"] == "5"
 
 
-async def test_certificate_expiring_in_20_days_warns(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(frontend(), cert="soon")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
-    assert r.status is Status.WARN
-    assert "expires in 20 days" in r.summary
-
-
-async def test_expired_certificate_fails_naming_its_expiry_date(
-    serve: ServeFn, https_certs: Certs
+@pytest.mark.parametrize(
+    ("served", "status", "words"),
+    [
+        pytest.param(
+            {"cert": "soon"}, Status.WARN, ["expires in 20 days"], id="expiring-in-20-days-warns"
+        ),
+        pytest.param(
+            {"cert": "untrusted"},
+            Status.FAIL,
+            ["issuer, Stranger CA, is", "not in the trusted CA bundle"],
+            id="unknown-ca-fails-as-untrusted",
+        ),
+        pytest.param({"cert": "self_signed"}, Status.FAIL, ["self-signed"], id="self-signed-fails"),
+        pytest.param(
+            {"plain": "temporary"},
+            Status.WARN,
+            ["redirect is temporary (302)"],
+            id="temporary-redirect-warns",
+        ),
+        pytest.param(
+            {"plain": "elsewhere"},
+            Status.WARN,
+            ["redirects to https://elsewhere.example/", "another host"],
+            id="redirect-to-another-host-warns",
+        ),
+    ],
+)
+async def test_a_certificate_or_redirect_problem_gives_its_verdict(
+    check_site: SiteCheck, served: dict[str, str], status: Status, words: list[str]
 ) -> None:
-    site = serve(frontend(), cert="expired")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
+    r = await check_site("https.frontend", frontend(), **served)
+    assert r.status is status
+    for phrase in words:
+        assert phrase in r.summary
+
+
+async def test_expired_certificate_fails_naming_its_expiry_date(check_site: SiteCheck) -> None:
+    r = await check_site("https.frontend", frontend(), cert="expired")
     assert r.status is Status.FAIL
     day = (dt.datetime.now(dt.UTC) - dt.timedelta(days=3)).date().isoformat()
     assert f"the certificate expired on {day}" in r.summary
@@ -93,22 +114,12 @@ async def test_expired_certificate_fails_naming_its_expiry_date(
 
 
 async def test_wrong_host_certificate_fails_naming_the_host_it_is_for(
-    serve: ServeFn, https_certs: Certs
+    check_site: SiteCheck,
 ) -> None:
-    site = serve(frontend(), cert="wrong_host")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
+    r = await check_site("https.frontend", frontend(), cert="wrong_host")
     assert r.status is Status.FAIL
     assert "the certificate is for wrong-host.example, not 127.0.0.1" in r.summary
     assert "custom domain" in r.remediation
-
-
-async def test_certificate_from_an_unknown_ca_fails_as_untrusted(
-    serve: ServeFn, https_certs: Certs
-) -> None:
-    site = serve(frontend(), cert="untrusted")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
-    assert r.status is Status.FAIL
-    assert "issuer, Stranger CA, is" in r.summary and "not in the trusted CA bundle" in r.summary
 
 
 async def test_private_ca_is_untrusted_without_ca_file(serve: ServeFn) -> None:
@@ -119,41 +130,15 @@ async def test_private_ca_is_untrusted_without_ca_file(serve: ServeFn) -> None:
     assert "--ca-file" in r.remediation
 
 
-async def test_self_signed_certificate_fails(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(frontend(), cert="self_signed")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
-    assert r.status is Status.FAIL
-    assert "self-signed" in r.summary
-
-
-async def test_site_served_over_plain_http_without_redirect_fails(
-    serve: ServeFn, https_certs: Certs
-) -> None:
-    site = serve(frontend(), plain="serve")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
+async def test_site_served_over_plain_http_without_redirect_fails(check_site: SiteCheck) -> None:
+    r = await check_site("https.frontend", frontend(), plain="serve")
     assert r.status is Status.FAIL
     assert "serves pages over plain http (200) without redirecting" in r.summary
     assert r.evidence["plain http"] == "200"
 
 
-async def test_temporary_redirect_warns(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(frontend(), plain="temporary")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
-    assert r.status is Status.WARN
-    assert "redirect is temporary (302)" in r.summary
-
-
-async def test_redirect_to_another_host_warns(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(frontend(), plain="elsewhere")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
-    assert r.status is Status.WARN
-    assert "redirects to https://elsewhere.example/" in r.summary
-    assert "another host" in r.summary
-
-
-async def test_missing_hsts_warns(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(frontend(hsts=None))
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
+async def test_missing_hsts_warns(check_site: SiteCheck) -> None:
+    r = await check_site("https.frontend", frontend(hsts=None))
     assert r.status is Status.WARN
     assert "no Strict-Transport-Security header" in r.summary
     assert r.evidence["hsts"] == "(missing)"
@@ -161,20 +146,18 @@ async def test_missing_hsts_warns(serve: ServeFn, https_certs: Certs) -> None:
 
 
 async def test_short_hsts_max_age_warns_and_notes_missing_includesubdomains(
-    serve: ServeFn, https_certs: Certs
+    check_site: SiteCheck,
 ) -> None:
-    site = serve(frontend(hsts="max-age=300"))
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
+    r = await check_site("https.frontend", frontend(hsts="max-age=300"))
     assert r.status is Status.WARN
     assert "HSTS max-age is 300 s" in r.summary and "15552000" in r.summary
     assert r.evidence["hsts"] == "max-age=300 (no includeSubDomains)"
 
 
 async def test_several_problems_keep_the_worst_as_summary_and_list_the_rest(
-    serve: ServeFn, https_certs: Certs
+    check_site: SiteCheck,
 ) -> None:
-    site = serve(frontend(hsts=None), cert="expiring", plain="temporary")
-    r = await run_check("https.frontend", frontend_url=site.url, ca_file=https_certs.ca_file)
+    r = await check_site("https.frontend", frontend(hsts=None), cert="expiring", plain="temporary")
     assert r.status is Status.FAIL
     assert "expires in 5 days" in r.summary
     assert "Strict-Transport-Security" in r.evidence["also"]
@@ -226,15 +209,10 @@ async def test_silent_server_fails_every_live_web_check_within_the_budget(
         "cors.preflight",
         "frontend.bundle",
     ]
-    ctx = Context.build(
-        Settings(frontend_url=silent_server, backend_url=silent_server),
-        environ={"CORS_ORIGINS": "https://app.example.com", "VITE_API_URL": silent_server},
-    )
+    environ = {"CORS_ORIGINS": "https://app.example.com", "VITE_API_URL": silent_server}
+    settings = Settings(frontend_url=silent_server, backend_url=silent_server)
     t0 = time.perf_counter()
-    try:
-        final = await run(default_registry(), ctx, only=ids)
-    finally:
-        ctx.close()
+    final = await run_checks(ids, environ, settings)
     elapsed = time.perf_counter() - t0
     got = {r.id: r for r in final.results}
     assert elapsed < CHECK_BUDGET

@@ -6,6 +6,7 @@ import pytest
 
 from launchtui.checks.security import missing_headers
 from launchtui.core.model import Status
+from tests.probe_http.conftest import SiteCheck
 from tests.probe_http.support import run_check
 from tests.servers.https import SECURITY_HEADERS, Certs, ServeFn, flask_backend, frontend_site
 
@@ -91,37 +92,33 @@ def test_unsafe_referrer_policy_counts_as_missing() -> None:
 # -- security.debugger --------------------------------------------------------
 
 
-async def test_clean_backend_passes(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(flask_backend())
-    r = await run_check("security.debugger", backend_url=site.url, ca_file=https_certs.ca_file)
+async def test_clean_backend_passes(check_site: SiteCheck) -> None:
+    r = await check_site("security.debugger", flask_backend())
     assert r.status is Status.PASS, r
     assert r.evidence["404 page"] == "404"
     assert r.evidence["debugger.js"] == "200"  # the health route answers, without the debugger
     assert r.evidence["server"] == "gunicorn"
 
 
-async def test_werkzeug_debugger_fails_saying_turn_flask_debug_off(
-    serve: ServeFn, https_certs: Certs
-) -> None:
-    site = serve(flask_backend(debug=True), server_header="gunicorn")
-    r = await run_check("security.debugger", backend_url=site.url, ca_file=https_certs.ca_file)
+async def test_werkzeug_debugger_fails_saying_turn_flask_debug_off(check_site: SiteCheck) -> None:
+    r = await check_site("security.debugger", flask_backend(debug=True), server_header="gunicorn")
     assert r.status is Status.FAIL
     assert "exposes the Werkzeug debugger (debugger.js, /console)" in r.summary
     assert "turn FLASK_DEBUG off" in r.summary
     assert "FLASK_DEBUG=0" in r.remediation and "gunicorn" in r.remediation
 
 
-async def test_traceback_in_error_pages_fails(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(flask_backend(leaky_errors=True))
-    r = await run_check("security.debugger", backend_url=site.url, ca_file=https_certs.ca_file)
+async def test_traceback_in_error_pages_fails(check_site: SiteCheck) -> None:
+    r = await check_site("security.debugger", flask_backend(leaky_errors=True))
     assert r.status is Status.FAIL
     assert "shows Python tracebacks to visitors (404 page, /console, bad JSON)" in r.summary
     assert "turn FLASK_DEBUG off" in r.summary
 
 
-async def test_werkzeug_dev_server_in_production_warns(serve: ServeFn, https_certs: Certs) -> None:
-    site = serve(flask_backend(), server_header="Werkzeug/3.1.9 Python/3.11.2")
-    r = await run_check("security.debugger", backend_url=site.url, ca_file=https_certs.ca_file)
+async def test_werkzeug_dev_server_in_production_warns(check_site: SiteCheck) -> None:
+    r = await check_site(
+        "security.debugger", flask_backend(), server_header="Werkzeug/3.1.9 Python/3.11.2"
+    )
     assert r.status is Status.WARN
     assert "Werkzeug development server (Werkzeug/3.1.9 Python/3.11.2)" in r.summary
     assert "gunicorn" in r.summary

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
+from tests.cli import check_json, run_launchtui
+
 STRONG = "3f9c2a7be41d8f60c5a9e2b7d4f18c36a0b59e7d2c4f81a6e3b0d9c7f5a2e8b1"
-
-
-def launchtui(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
-    base = {
-        k: v for k, v in os.environ.items() if k.startswith(("XDG_", "PATH", "HOME", "NO_COLOR"))
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "launchtui", *args],
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        cwd=cwd,
-        timeout=60,
-    )
 
 
 @pytest.fixture
@@ -36,18 +20,8 @@ def env_file(tmp_path: Path) -> Path:
 
 
 def test_json_has_the_contract_fields_and_exit_0_when_nothing_fails(env_file: Path) -> None:
-    p = launchtui(
-        "check",
-        "--format",
-        "json",
-        "--only",
-        "env.secret_key",
-        "env.flask_debug",
-        "--env-file",
-        str(env_file),
-    )
+    p, doc = check_json("--only", "env.secret_key", "env.flask_debug", "--env-file", str(env_file))
     assert p.returncode == 0, p.stderr
-    doc = json.loads(p.stdout)
     assert set(doc) == {"launchtui", "profile", "started_at", "duration_ms", "summary", "results"}
     assert doc["summary"] == {"pass": 2, "warn": 0, "fail": 0, "error": 0, "skip": 0, "manual": 0}
     r = doc["results"][0]
@@ -68,28 +42,28 @@ def test_json_has_the_contract_fields_and_exit_0_when_nothing_fails(env_file: Pa
 def test_a_failure_exits_1_and_a_warn_only_with_fail_on_warn(tmp_path: Path) -> None:
     bad = tmp_path / "bad.env"
     bad.write_text("SECRET_KEY=changeme\nFLASK_DEBUG=1\n", encoding="utf-8")
-    p = launchtui("check", "--only", "env.flask_debug", "--env-file", str(bad))
+    p = run_launchtui("check", "--only", "env.flask_debug", "--env-file", str(bad))
     assert p.returncode == 1
     assert "env.flask_debug" in p.stdout and "FAIL" in p.stdout
     odd = tmp_path / "odd.env"
     odd.write_text("CLOUDINARY_URL=cloudinary://abcdef:s3cretvalue@demo\n", encoding="utf-8")
     only = ("--only", "env.cloudinary_url", "--env-file", str(odd))
-    p = launchtui("check", *only, "--format", "json")
-    assert json.loads(p.stdout)["results"][0]["status"] == "warn"
+    p, doc = check_json(*only)
+    assert doc["results"][0]["status"] == "warn"
     assert p.returncode == 0
-    p = launchtui("check", *only, "--fail-on", "warn")
+    p = run_launchtui("check", *only, "--fail-on", "warn")
     assert p.returncode == 1
 
 
 def test_input_flags_work_before_and_after_the_subcommand(env_file: Path) -> None:
-    before = launchtui("--env-file", str(env_file), "check", "--only", "env.secret_key")
-    after = launchtui("check", "--only", "env.secret_key", "--env-file", str(env_file))
+    before = run_launchtui("--env-file", str(env_file), "check", "--only", "env.secret_key")
+    after = run_launchtui("check", "--only", "env.secret_key", "--env-file", str(env_file))
     assert before.returncode == after.returncode == 0
     assert "PASS" in before.stdout and "PASS" in after.stdout
 
 
 def test_unknown_id_is_bad_usage_naming_the_closest(env_file: Path) -> None:
-    p = launchtui("check", "--only", "env.secret_kye")
+    p = run_launchtui("check", "--only", "env.secret_kye")
     assert p.returncode == 2
     assert "env.secret_kye" in p.stderr and "env.secret_key" in p.stderr
     assert "Traceback" not in p.stderr
@@ -97,7 +71,7 @@ def test_unknown_id_is_bad_usage_naming_the_closest(env_file: Path) -> None:
 
 @pytest.mark.parametrize("flag", ["--env-file", "--config", "--frontend-env-file", "--ca-file"])
 def test_a_named_file_that_does_not_exist_is_exit_2_in_one_line(flag: str, tmp_path: Path) -> None:
-    p = launchtui("check", flag, str(tmp_path / "missing"))
+    p = run_launchtui("check", flag, str(tmp_path / "missing"))
     assert p.returncode == 2
     assert "does not exist" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
@@ -105,7 +79,7 @@ def test_a_named_file_that_does_not_exist_is_exit_2_in_one_line(flag: str, tmp_p
 
 
 def test_bad_format_is_usage_error() -> None:
-    p = launchtui("check", "--format", "yaml")
+    p = run_launchtui("check", "--format", "yaml")
     assert p.returncode == 2 and "invalid choice" in p.stderr
 
 
@@ -113,7 +87,7 @@ def test_text_output_fits_80_columns_and_has_no_color_off_a_tty(tmp_path: Path) 
     bad = tmp_path / "bad.env"
     bad.write_text("SECRET_KEY=dev\nFLASK_DEBUG=true\nCORS_ORIGINS=*\n", encoding="utf-8")
     env = {"NO_COLOR": ""}
-    p = launchtui("check", "--env-file", str(bad), env=env)
+    p = run_launchtui("check", "--env-file", str(bad), env=env)
     assert "\x1b[" not in p.stdout
     assert max(len(line) for line in p.stdout.splitlines()) <= 80
     assert "fix:" in p.stdout
@@ -122,7 +96,7 @@ def test_text_output_fits_80_columns_and_has_no_color_off_a_tty(tmp_path: Path) 
 def test_junit_and_markdown_are_well_formed(tmp_path: Path) -> None:
     bad = tmp_path / "bad.env"
     bad.write_text("SECRET_KEY=dev\nFLASK_DEBUG=1\n", encoding="utf-8")
-    p = launchtui(
+    p = run_launchtui(
         "check",
         "--format",
         "junit",
@@ -135,7 +109,7 @@ def test_junit_and_markdown_are_well_formed(tmp_path: Path) -> None:
     suite = ET.fromstring(p.stdout)
     assert suite.get("tests") == "2" and suite.get("failures") == "2"
     assert {c.get("name") for c in suite.iter("testcase")} == {"env.secret_key", "env.flask_debug"}
-    p = launchtui(
+    p = run_launchtui(
         "check", "--format", "markdown", "--only", "env.flask_debug", "--env-file", str(bad)
     )
     assert p.stdout.startswith("# Pre-launch sign-off")
@@ -152,7 +126,7 @@ def test_no_secret_value_in_any_format(tmp_path: Path) -> None:
     f = tmp_path / "canary.env"
     f.write_text("".join(f"{k}={v}\n" for k, v in canaries.items()), encoding="utf-8")
     for fmt in ("text", "json", "markdown", "junit"):
-        p = launchtui(
+        p = run_launchtui(
             "check",
             "--format",
             fmt,
@@ -175,13 +149,13 @@ def test_no_secret_value_in_any_format(tmp_path: Path) -> None:
 
 
 def test_init_writes_a_starter_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
-    p = launchtui("init", cwd=tmp_path)
+    p = run_launchtui("init", cwd=tmp_path)
     assert p.returncode == 0
     text = (tmp_path / "launchtui.toml").read_text()
     assert "[profiles.production]" in text and text.count("#") > 10
-    again = launchtui("init", cwd=tmp_path)
+    again = run_launchtui("init", cwd=tmp_path)
     assert again.returncode == 2 and "--force" in again.stderr
-    assert launchtui("init", "--force", cwd=tmp_path).returncode == 0
+    assert run_launchtui("init", "--force", cwd=tmp_path).returncode == 0
 
 
 def test_profile_silence_turns_a_failure_into_a_skip(tmp_path: Path) -> None:
@@ -190,15 +164,14 @@ def test_profile_silence_turns_a_failure_into_a_skip(tmp_path: Path) -> None:
         '[profiles.production]\nenv_file = "bad.env"\nsilence = ["env.flask_debug"]\n',
         encoding="utf-8",
     )
-    p = launchtui("check", "--format", "json", "--only", "env.flask_debug", cwd=tmp_path)
-    doc = json.loads(p.stdout)
+    p, doc = check_json("--only", "env.flask_debug", cwd=tmp_path)
     assert doc["profile"] == "production"
     assert doc["results"][0]["status"] == "skip"
     assert p.returncode == 0
 
 
 def test_list_names_every_check() -> None:
-    p = launchtui("check", "--list")
+    p = run_launchtui("check", "--list")
     assert p.returncode == 0
     for cid in ("env.database_url", "db.connect", "cloudinary.quota", "backup.media"):
         assert cid in p.stdout
