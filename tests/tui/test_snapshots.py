@@ -1,4 +1,7 @@
-"""How the app looks, at 80x24 and 120x40, dark, light and without color (fixed verdicts)."""
+"""How the app looks, at 80x24 and 120x40, dark, light and without color.
+
+The checks are the shipped ones (ids, titles, sections); their verdicts are fixed.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import pytest
 from textual.pilot import Pilot
 
 from launchtui.core.config import Settings
+from launchtui.core.registry import default_registry
 from launchtui.tui.app import LaunchApp
-from tests.tui.demo import demo_registry
+from tests.tui.demo import VERDICTS, demo_registry
 from tests.tui.helpers import settle
 
 Snap = Callable[..., bool]
@@ -41,11 +45,21 @@ async def light(pilot: Pilot[object]) -> None:
 
 
 async def rerun_the_database_probe(pilot: Pilot[object]) -> None:
+    """Four re-runs after the launch: five round trips for the sparkline."""
     app = pilot.app
     assert isinstance(app, LaunchApp)
     app.checklist.select_check("db.connect")
-    await pilot.press("r")
-    await settle(pilot)
+    for _ in range(4):
+        await pilot.press("r")
+        await settle(pilot)
+
+
+def test_the_demo_gives_every_shipped_check_a_verdict_and_no_other() -> None:
+    assert set(VERDICTS) == default_registry().ids()
+    demo = demo_registry()
+    for real in default_registry():
+        shown = demo[real.id]
+        assert (shown.section, shown.title, shown.kind) == (real.section, real.title, real.kind)
 
 
 def test_checklist_80x24(snap_compare: Snap, color: None) -> None:

@@ -17,36 +17,55 @@ STATUS_STYLE: dict[Status, str] = {
 }
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+# The words of the badges of checks without a fresh result.
+RUNNING, QUEUED, IDLE = "check", "queued", "----"
 
 
-def badge(status: Status, *, stale: bool = False, pad: bool = True) -> Content:
-    """`✘ fail` in the status's color; dimmed when it comes from the last recorded run."""
+def badge_word(status: Status | None, phase: Phase) -> str:
+    """The word a row's badge shows, to size the badge column."""
+    if phase is Phase.RUNNING:
+        return RUNNING
+    if phase is Phase.QUEUED:
+        return QUEUED
+    return status.value if status is not None else IDLE
+
+
+def badge(status: Status, *, stale: bool = False, width: int = 0) -> Content:
+    """`✘ fail` in the status's color; dimmed when it comes from the last recorded run.
+
+    With a width, the word is padded to it and a space follows, inside the colored run.
+    """
     style = STATUS_STYLE[status] + (" dim" if stale else " bold")
-    word = f"{status.value:<6}" if pad else status.value
-    return Content.styled(f"{status.glyph} {word}", style)
+    return Content.styled(_column(status.glyph, status.value, width), style)
 
 
-def phase_badge(phase: Phase, frame: int) -> Content:
+def phase_badge(phase: Phase, frame: int, *, width: int = 0) -> Content:
     """The badge of a check that has no fresh result yet."""
     if phase is Phase.RUNNING:
-        return Content.styled(f"{SPINNER[frame % len(SPINNER)]} check ", "$text-accent")
+        return Content.styled(
+            _column(SPINNER[frame % len(SPINNER)], RUNNING, width), "$text-accent"
+        )
     if phase is Phase.QUEUED:
-        return Content.styled("· queued", "$text-muted")
-    return Content.styled("  ------", "$text-muted")
+        return Content.styled(_column("·", QUEUED, width), "$text-muted")
+    return Content.styled(_column(" ", IDLE, width), "$text-muted")
+
+
+def _column(mark: str, word: str, width: int) -> str:
+    # The padding stays inside the styled run: a run never starts with spaces.
+    return f"{mark} {word:<{width}} " if width else f"{mark} {word}"
 
 
 def glyph(status: Status) -> Content:
     return Content.styled(status.glyph, STATUS_STYLE[status] + " bold")
 
 
-def counts_line(counts: dict[str, int], *, tight: bool = False) -> Content:
-    """`✔ 5  ▲ 1  ✘ 1` (tight: `✔5 ▲1 ✘1`) for the statuses that occur."""
+def counts_line(counts: dict[str, int]) -> Content:
+    """`✔5 ▲1 ✘1` for the statuses that occur."""
     parts: list[Content | str] = []
     for status in Status:
         n = counts.get(str(status), 0)
         if n:
             if parts:
-                parts.append(" " if tight else "  ")
-            text = f"{status.glyph}{n}" if tight else f"{status.glyph} {n}"
-            parts.append(Content.styled(text, STATUS_STYLE[status]))
+                parts.append(" ")
+            parts.append(Content.styled(f"{status.glyph}{n}", STATUS_STYLE[status]))
     return Content.assemble(*parts)

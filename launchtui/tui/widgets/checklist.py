@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from launchtui.core.registry import SECTIONS
 from launchtui.tui.board import Board, Phase
-from launchtui.tui.widgets.badges import badge, glyph, phase_badge
+from launchtui.tui.widgets.badges import badge, badge_word, glyph, phase_badge
 
 
 class CheckList(OptionList):
@@ -38,7 +38,8 @@ class CheckList(OptionList):
             self.section = section
             self.border_title = f"{section} {SECTIONS.get(section, '')}"
             checks = self.board.in_section(section)
-            self.set_options(Option(self._prompt(c.id, 0), id=c.id) for c in checks)
+            width = self._badge_width()
+            self.set_options(Option(self._prompt(c.id, 0, width), id=c.id) for c in checks)
             if not checks:
                 self.add_option(
                     Option(Content.styled("No checks here yet.", "$text-muted"), disabled=True)
@@ -49,19 +50,29 @@ class CheckList(OptionList):
             self.highlighted = self.get_option_index(select)
 
     def refresh_rows(self, frame: int) -> None:
+        width = self._badge_width()
         for index, check in enumerate(self.board.in_section(self.section or "")):
-            self.replace_option_prompt_at_index(index, self._prompt(check.id, frame))
+            self.replace_option_prompt_at_index(index, self._prompt(check.id, frame, width))
 
-    def _prompt(self, cid: str, frame: int) -> Content:
+    def _badge_width(self) -> int:
+        """The longest badge word in this section: the column is no wider than it needs."""
+        board = self.board
+        words = [
+            badge_word(shown.status if (shown := board.shown(c.id)) else None, board.phase(c.id))
+            for c in board.in_section(self.section or "")
+        ]
+        return max(map(len, words), default=4)
+
+    def _prompt(self, cid: str, frame: int, width: int) -> Content:
         board = self.board
         check = board.checks[cid]
         phase = board.phase(cid)
         shown = board.shown(cid)
         if phase in (Phase.RUNNING, Phase.QUEUED) or shown is None:
-            head = phase_badge(phase, frame)
+            head = phase_badge(phase, frame, width=width)
         else:
-            head = badge(shown.status, stale=board.is_stale(cid))
-        parts: list[Content | str] = [head, "  ", check.title]
+            head = badge(shown.status, stale=board.is_stale(cid), width=width)
+        parts: list[Content | str] = [head, check.title]
         was = board.changed_from(cid)
         if was is not None and phase is Phase.DONE:
             parts += ["  ", Content.styled("was ", "$text-warning"), glyph(was)]

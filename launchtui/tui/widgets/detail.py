@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -16,6 +17,10 @@ from launchtui.tui.widgets.badges import badge, glyph
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+
+# A `code` span in a summary or a fix: backticks around anything but a backtick or a newline.
+_CODE = re.compile(r"`[^`\n]+`")
 
 
 class CheckDetail(VerticalScroll):
@@ -63,18 +68,21 @@ class CheckDetail(VerticalScroll):
         shown = board.shown(cid)
         self.border_title = cid
         self._set("detail-head", self._head(cid))
-        self._set("detail-summary", Content(shown.summary) if shown else None)
+        self._set("detail-summary", prose(shown.summary) if shown else None)
         self._set("detail-evidence", _evidence(shown) if shown and shown.evidence else None)
         fix = shown.remediation if shown else ""
-        self._set("detail-fix", Content(fix) if fix else None)
+        self._set("detail-fix", prose(fix) if fix else None)
         command = shown.command if shown else None
         self._set("detail-command", Content(command) if command else None)
         samples = list(board.latency.get(cid, ()))
         latency = self.query_one("#detail-latency")
         latency.display = check.kind == "live" and bool(samples)
         if samples:
-            self.query_one(Sparkline).data = samples
-            self.query_one("#latency-value", Label).update(f"{samples[-1]:.0f} ms")
+            sparkline = self.query_one(Sparkline)
+            # One sample has no trend: a sparkline of it would be one solid bar.
+            sparkline.display = len(samples) > 1
+            sparkline.data = samples
+            self.query_one("#latency-value", Label).update(format_ms(samples[-1]))
 
     def _head(self, cid: str) -> Content:
         board = self.board
@@ -83,9 +91,7 @@ class CheckDetail(VerticalScroll):
         phase = board.phase(cid)
         lines: list[Content] = []
         title = Content.styled(check.title, "bold")
-        lines.append(
-            Content.assemble(badge(shown.status, pad=False), "  ", title) if shown else title
-        )
+        lines.append(Content.assemble(badge(shown.status, width=1), title) if shown else title)
         lines.append(
             Content.styled(
                 f"{check.section} {SECTIONS.get(check.section, '')} · {check.kind}", "$text-muted"
@@ -137,3 +143,19 @@ def _evidence(result: Result) -> Table:
     for key, value in result.evidence.items():
         table.add_row(Text(key), Text(value))  # Text, not str: `[client]` is data, not markup
     return table
+
+
+def prose(text: str) -> Content:
+    """A verdict's words, with `code` spans in bold so commands and values stand out."""
+    parts: list[Content | tuple[str, str] | str] = []
+    end = 0
+    for match in _CODE.finditer(text):
+        parts += [text[end : match.start()], (match[0], "bold")]
+        end = match.end()
+    parts.append(text[end:])
+    return Content.assemble(*parts)
+
+
+def format_ms(ms: float) -> str:
+    """`38 ms`, or `0.4 ms` for a round trip too short for whole milliseconds."""
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"

@@ -11,13 +11,13 @@ from textual.widgets.option_list import Option
 
 from launchtui.core.registry import SECTIONS
 from launchtui.tui.board import Board
-from launchtui.tui.widgets.badges import SPINNER, counts_line, glyph
+from launchtui.tui.widgets.badges import SPINNER, STATUS_STYLE, counts_line
 
 
 class SectionList(OptionList):
-    """One option per section: `✘ 1.1 Environment variables` over `✔ 5  ✘ 2`.
+    """One line per section: `✘ 1.1 Environment variables   ✔9 ✘1`.
 
-    Compact (narrow terminals): `✘ 1.1  ✔5 ✘2` over the title, cut to fit.
+    Compact (narrow terminals): `✘ 1.1  ✔9 ✘1` over the title, cut to fit.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -48,10 +48,8 @@ class SectionList(OptionList):
         self.highlighted = self.get_option_index(section)
 
     def on_resize(self) -> None:
-        compact = self.screen.size.width < self.compact_below
-        if compact != self.compact:
-            self.compact = compact
-            self.refresh_counts(0)
+        self.compact = self.screen.size.width < self.compact_below
+        self.refresh_counts(0)
 
     def refresh_counts(self, frame: int) -> None:
         for index, section in enumerate(self.board.sections()):
@@ -59,26 +57,24 @@ class SectionList(OptionList):
 
     def _prompt(self, section: str, frame: int) -> Content:
         board = self.board
-        running = board.section_running(section)
         status = board.section_status(section)
-        if running:
-            mark = Content.styled(SPINNER[frame % len(SPINNER)], "$text-accent")
+        if board.section_running(section):
+            mark = Content.styled(f"{SPINNER[frame % len(SPINNER)]} ", "$text-accent")
         elif status is not None:
-            mark = glyph(status)
+            mark = Content.styled(f"{status.glyph} ", STATUS_STYLE[status] + " bold")
         else:
-            mark = Content(" ")
-        counts = board.section_counts(section)
-        if self.compact:
-            tight = counts_line(counts, tight=True)
-            name = (SECTIONS.get(section, ""), "$text-muted")
-            return Content.assemble(mark, " ", (section, "bold"), "  ", tight, "\n  ", name)
-        title = Content.assemble(mark, " ", (section, "bold"), " ", SECTIONS.get(section, ""))
+            mark = Content("  ")
+        counts = counts_line(board.section_counts(section))
         if not board.in_section(section):
-            waiting = "loading…" if not board.loaded else "no checks yet"
-            detail = Content.styled(waiting, "$text-muted italic")
-        else:
-            detail = counts_line(counts)
-            if running:
-                more = Content.styled(f"{running} running", "$text-muted")
-                detail = Content.assemble(detail, "  ", more) if detail else more
-        return Content.assemble(title, "\n  ", detail)
+            waiting = "loading…" if not board.loaded else "no checks"
+            counts = Content.styled(waiting, "$text-muted italic")
+        name = SECTIONS.get(section, "")
+        if self.compact:
+            title = Content.styled(name, "$text-muted")
+            return Content.assemble(mark, (f"{section}  ", "bold"), counts, "\n", title)
+        # Numbers padded to one width, so the titles start in one column; counts at the right.
+        number = Content.styled(f"{section:<4}", "bold")
+        room = self.scrollable_content_region.width - mark.cell_length - 4 - counts.cell_length
+        title = Content(name).truncate(max(room - 1, 0), ellipsis=True)
+        gap = " " * max(room - title.cell_length, 1)
+        return Content.assemble(mark, number, title, gap, counts)
