@@ -48,9 +48,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from launchtui.core.files import PARTIAL_SUFFIX, write_atomic
+
 FORMAT = 1
 MANIFEST_SUFFIX = ".manifest.json"
-PARTIAL_SUFFIX = ".partial"
 STALE_PARTIAL_SECONDS = 3600.0
 _MAX_MANIFEST = 16 << 20
 
@@ -124,11 +125,6 @@ def _stem(name: str) -> str:
 def manifest_path(path: Path) -> Path:
     """The manifest beside a backup file: same stem, `.manifest.json`."""
     return path.with_name(_stem(path.name) + MANIFEST_SUFFIX)
-
-
-def partial_path(path: Path) -> Path:
-    """The temporary name a file is written under before it is renamed to `path`."""
-    return path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
 
 
 # -- listing ---------------------------------------------------------------
@@ -353,21 +349,4 @@ def write_manifest(path: Path, data: dict[str, Any]) -> None:
         problems = [f"{path.name} is not the manifest name for {data['file']}"]
     if problems:
         raise ValueError("refusing to write a bad manifest: " + "; ".join(problems))
-    text = json.dumps(data, indent=2) + "\n"
-    tmp = partial_path(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # a stale temp file may have been created with another mode
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+    write_atomic(path, json.dumps(data, indent=2) + "\n")

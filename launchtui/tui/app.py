@@ -330,6 +330,7 @@ class LaunchApp(App[int]):
 def write_report(text: str, settings: Settings) -> Path:
     """Write a sign-off report under the user data dir, readable by its owner only."""
     from launchtui.core.config import user_data_dir
+    from launchtui.core.files import write_atomic
     from launchtui.core.runner import utc_now
 
     folder = user_data_dir() / "reports"
@@ -339,11 +340,9 @@ def write_report(text: str, settings: Settings) -> Path:
     for n in range(1, 1000):
         path = folder / (f"{stem}.md" if n == 1 else f"{stem}_{n}.md")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            write_atomic(path, text, overwrite=False)
         except FileExistsError:
             continue
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
         return path
     raise FileExistsError(f"too many reports named {stem}* in {folder}")
 

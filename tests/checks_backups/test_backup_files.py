@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from launchtui.core.files import partial_path
 from launchtui.probes import backup_files as bf
 from launchtui.probes import backup_verify as bv
 from tests.checks_backups.builders import (
@@ -47,7 +48,7 @@ def test_manifest_sits_beside_the_dump_under_the_same_stem() -> None:
     assert bf.manifest_path(Path("/b/media_demo_20260101T000000Z.jsonl")).name == (
         "media_demo_20260101T000000Z.manifest.json"
     )
-    assert bf.partial_path(Path("/b/x.sql")) == Path("/b/.x.sql.partial")
+    assert partial_path(Path("/b/x.sql")) == Path("/b/.x.sql.partial")
 
 
 # -- manifests -------------------------------------------------------------
@@ -57,7 +58,7 @@ def test_write_manifest_is_atomic_private_and_reads_back(tmp_path: Path) -> None
     dump = make_db_backup(tmp_path)
     mpath = bf.manifest_path(dump)
     # A stale temp file left world-readable by a crash must not keep its mode.
-    stale = bf.partial_path(mpath)
+    stale = partial_path(mpath)
     stale.write_text("junk")
     stale.chmod(0o644)
     data = json.loads(mpath.read_text())

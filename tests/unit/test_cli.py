@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.cli import check_json, run_launchtui
+from tests.cli import KEPT, check_json, run_launchtui
 
 STRONG = "3f9c2a7be41d8f60c5a9e2b7d4f18c36a0b59e7d2c4f81a6e3b0d9c7f5a2e8b1"
 
@@ -175,3 +178,20 @@ def test_list_names_every_check() -> None:
     assert p.returncode == 0
     for cid in ("env.database_url", "db.connect", "cloudinary.quota", "backup.media"):
         assert cid in p.stdout
+
+
+def test_a_reader_that_goes_away_ends_output_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.env"
+    bad.write_text("SECRET_KEY=dev\nFLASK_DEBUG=1\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "launchtui", "check", "--env-file", str(bad)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # like `launchtui check | head -0`
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipeError" not in err
