@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from launchtui.checks.web import Findings, live_site
+from launchtui.checks.web import Findings, live_site, tls_for
 from launchtui.core.context import Context
 from launchtui.core.model import Status, Verdict, failed
 from launchtui.core.registry import check
@@ -67,7 +67,7 @@ async def cors_preflight(ctx: Context) -> Verdict:
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "content-type, authorization",
         }
-        async with probe.client(ctx.settings.ca_file) as http:
+        async with probe.client(ctx.settings.ca_file, verify=await tls_for(ctx)) as http:
             try:
                 return await http.options(target, headers=headers)
             except Exception as exc:

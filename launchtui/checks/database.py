@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +82,7 @@ async def db_connect(ctx: Context) -> Verdict:
     """Probe DNS, TCP, the verified TLS handshake, login and SELECT 1; name the first failing layer."""
     from launchtui.probes.database import PROBE_BUDGET_S, probe_database
 
-    parsed = _database_url(ctx)
+    parsed = await ctx.to_thread(_database_url, ctx)  # parsing imports SQLAlchemy
     if isinstance(parsed, Verdict):
         return parsed
     url, intent = parsed
@@ -230,7 +231,7 @@ def _migrations_verdict(
             evidence,
             remediation="Check out the commit that is deployed (or the branch that added that "
             "revision) before migrating; do not downgrade blind.",
-            command=f"git log --all --oneline -S {unknown[0]} -- migrations/",
+            command=f"git log --all --oneline -S {shlex.quote(unknown[0])} -- migrations/",
         )
     if db_heads == (head,):
         return passed(
@@ -293,7 +294,7 @@ async def db_migrations(ctx: Context) -> Verdict:
             remediation="Fix the revision file Alembic names (a broken import or down_revision).",
             command="flask db heads",
         )
-    parsed = _database_url(ctx)
+    parsed = await ctx.to_thread(_database_url, ctx)  # parsing imports SQLAlchemy
     if isinstance(parsed, Verdict):
         return parsed
     url, intent = parsed

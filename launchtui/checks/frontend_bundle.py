@@ -7,7 +7,7 @@ import re
 import urllib.parse
 from typing import Any
 
-from launchtui.checks.web import live_site
+from launchtui.checks.web import live_site, tls_for
 from launchtui.core.context import Context
 from launchtui.core.model import Verdict, failed, passed, warned
 from launchtui.core.registry import check
@@ -57,7 +57,7 @@ async def frontend_bundle(ctx: Context) -> Verdict:
         return site
     try:
         async with asyncio.timeout(probe.CHECK_BUDGET):
-            bundle = await fetch_bundle(site.url, ctx.settings.ca_file)
+            bundle = await fetch_bundle(site.url, ctx.settings.ca_file, await tls_for(ctx))
     except TimeoutError:
         return failed(f"The frontend did not answer within {probe.CHECK_BUDGET:g} s.")
     except Exception as exc:

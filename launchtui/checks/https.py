@@ -7,7 +7,15 @@ import re
 import urllib.parse
 from typing import Any
 
-from launchtui.checks.web import FLAG, NO_BACKEND, NO_FRONTEND, Findings, get_page, site_url
+from launchtui.checks.web import (
+    FLAG,
+    NO_BACKEND,
+    NO_FRONTEND,
+    Findings,
+    get_page,
+    site_url,
+    tls_for,
+)
 from launchtui.core.context import Context
 from launchtui.core.model import Status, Verdict, failed, skipped
 from launchtui.core.registry import check
@@ -80,8 +88,9 @@ async def _https(ctx: Context, role: str, url: str) -> Verdict:
 
     try:
         async with asyncio.timeout(probe.CHECK_BUDGET):
+            verify = await tls_for(ctx)
             info, resp, plain = await asyncio.gather(
-                cert(), get_page(ctx, target), probe.probe_plain_http(site)
+                cert(), get_page(ctx, target), probe.probe_plain_http(site, verify)
             )
     except TimeoutError:
         return failed(f"The {role} did not answer within {probe.CHECK_BUDGET:g} s.", {"url": url})

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from launchtui.checks.web import get_page, live_site, site_url
+from launchtui.checks.web import get_page, live_site, site_url, tls_for
 from launchtui.core.context import Context
 from launchtui.core.model import Verdict, failed, passed, skipped, warned
 from launchtui.core.registry import check
@@ -125,7 +125,7 @@ async def security_debugger(ctx: Context) -> Verdict:
     }
 
     async def ask(method: str, url: str, kw: dict[str, Any]) -> Any:
-        async with probe.client(ctx.settings.ca_file) as http:
+        async with probe.client(ctx.settings.ca_file, verify=await tls_for(ctx)) as http:
             try:
                 return await probe.read_capped(http, method, url, cap=256 * 1024, **kw)
             except Exception as exc:

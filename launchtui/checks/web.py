@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,9 +73,16 @@ def live_site(ctx: Context, role: str, missing: str | None = None) -> probe.Site
     return site_url(ctx, url, role)
 
 
+async def tls_for(ctx: Context) -> ssl.SSLContext:
+    """The run's verifying TLS context, built once in a thread (reading the CA bundle blocks)."""
+    ca_file = ctx.settings.ca_file
+    return await ctx.shared(f"http.tls:{ca_file}", functools.partial(probe.load_tls, ca_file))
+
+
 async def get_page(ctx: Context, url: str, **kw: Any) -> Any:
     """A GET (following redirects) or the ProbeError that explains why it failed."""
-    async with probe.client(ctx.settings.ca_file, follow_redirects=True) as http:
+    verify = await tls_for(ctx)
+    async with probe.client(ctx.settings.ca_file, follow_redirects=True, verify=verify) as http:
         try:
             resp, _body, _cut = await probe.read_capped(http, "GET", url, cap=1 << 20, **kw)
         except Exception as exc:

@@ -175,6 +175,8 @@ def load_settings(
         if p is not None and not Path(p).is_file():
             flag = "--" + key.replace("_", "-")
             raise ConfigError(f"{flag} {p} does not exist (or is not a file).")
+    if values.get("ca_file") is not None:
+        _check_ca_file(Path(values["ca_file"]))
     if values.get("backend_dir") is not None and not Path(values["backend_dir"]).is_dir():
         raise ConfigError(f"--backend-dir {values['backend_dir']} is not a directory.")
     if "backend_dir" not in values:
@@ -201,6 +203,22 @@ def load_settings(
         silence=silence,
         **values,
     )
+
+
+def _check_ca_file(path: Path) -> None:
+    """Refuse a CA bundle OpenSSL cannot load, before every TLS probe fails on it."""
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, ValueError) as exc:
+        why = getattr(exc, "reason", None) or str(exc)
+        raise ConfigError(
+            f"--ca-file {path} is not a PEM CA bundle ({why}); pass a file of "
+            "-----BEGIN CERTIFICATE----- blocks, like /etc/ssl/certs/ca-certificates.crt."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read --ca-file {path}: {exc.strerror or exc}.") from None
 
 
 def read_dotenv(path: Path | None) -> dict[str, str]:

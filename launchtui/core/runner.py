@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import time
+import traceback
 from collections.abc import AsyncIterator, Iterable
 
 from launchtui.core.context import Context
@@ -53,8 +55,22 @@ def select(registry: Registry, only: Iterable[str] | None) -> tuple[list[Check],
     return registry.closure(asked), set(asked)
 
 
+# Terminal control characters (C0 but tab and newline, DEL, C1) and bidi overrides.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _inert(text: str) -> str:
+    """Text with control characters shown as escapes: input echoed in a verdict cannot drive
+    the terminal (clear it, retitle it, reorder it) nor hide in a copied command."""
+    if not isinstance(text, str):
+        return text
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
 def _finish(check: Check, verdict: Verdict, started: float, ctx: Context) -> Result:
-    scrub = ctx.redactor.scrub
+    def scrub(text: str) -> str:
+        return _inert(ctx.redactor.scrub(text))
+
     return Result(
         id=check.id,
         section=check.section,
@@ -99,7 +115,8 @@ async def run_one(check: Check, ctx: Context) -> Result:
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        log.exception("check %s crashed", check.id)
+        # Scrubbed here with the run's own secrets: a log filter may not know them all yet.
+        log.error("check %s crashed\n%s", check.id, ctx.redactor.scrub(traceback.format_exc()))
         verdict = Verdict(
             Status.ERROR,
             f"launchtui could not run this check: {type(exc).__name__}: {exc}",

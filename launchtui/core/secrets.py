@@ -14,6 +14,10 @@ MASK = "****"
 _SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|API_KEY|_KEY$|CREDENTIAL)", re.I)
 # Environment variables holding URLs whose userinfo part is secret.
 _URL_NAME = re.compile(r"(URL|URI|DSN)$", re.I)
+# Query argument names whose values are secrets.
+_QUERY_SECRET = re.compile(r"(password|passwd|secret|token)", re.I)
+# SQLAlchemy's rule for user:password@ (the password may hold '/', which ends urllib's netloc).
+_LOOSE_USERINFO = re.compile(r"^[A-Za-z][\w+.-]*://([^:/@]*:[^@]*)@")
 # Secrets shorter than this are matched only as whole words, so "dev" does not mask "device".
 _SUBSTRING_MIN = 6
 
@@ -68,11 +72,15 @@ def url_secrets(value: str) -> list[str]:
     try:
         parts = urllib.parse.urlsplit(value.strip())
         netloc = parts.netloc
+        # Drivers take a password as a query argument too (`?password=`, `?ssl_key_password=`).
+        out += [v for k, v in urllib.parse.parse_qsl(parts.query) if _QUERY_SECRET.search(k)]
     except ValueError:
         netloc = ""
     if "@" not in netloc:
         # Fall back to a loose match so even a malformed URL's password is caught.
-        m = re.match(r"^[A-Za-z][\w+.-]*://([^@/]*)@", value.strip())
+        m = _LOOSE_USERINFO.match(value.strip()) or re.match(
+            r"^[A-Za-z][\w+.-]*://([^@/]*)@", value.strip()
+        )
         if not m:
             return out
         userinfo = m.group(1)
@@ -118,6 +126,10 @@ class Redactor:
                 self.add(value)
             if "://" in value:
                 self.add(*url_secrets(value))
+                # A list of URLs (CORS_ORIGINS): each entry may carry its own password.
+                for piece in re.split(r"[,\s]+", value):
+                    if "://" in piece and piece != value:
+                        self.add(*url_secrets(piece))
 
     @property
     def known(self) -> int:
@@ -172,6 +184,9 @@ def mask_url(value: str) -> str:
 
 
 def _mask_loose(value: str) -> str:
+    m = _LOOSE_USERINFO.match(value)
+    if m:
+        return value[: m.start(1)] + MASK + value[m.end(1) :]
     return re.sub(r"^([A-Za-z][\w+.-]*://)([^@/]*)@", lambda m: f"{m.group(1)}{MASK}@", value)
 
 
@@ -185,4 +200,12 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redactor.scrub(record.getMessage())
         record.args = None
+        # A traceback ends with the exception's message, which may embed a secret.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self.redactor.scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor.scrub(record.stack_info)
         return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -52,10 +53,12 @@ class Bundle:
     truncated: list[str] = field(default_factory=list)
 
 
-async def fetch_bundle(url: str, ca_file: Path | None) -> Bundle:
+async def fetch_bundle(
+    url: str, ca_file: Path | None, verify: ssl.SSLContext | None = None
+) -> Bundle:
     """Fetch index.html, its same-origin module scripts, and the chunks they import (one level)."""
     bundle = Bundle(index_url=url)
-    async with client(ca_file, follow_redirects=True) as http:
+    async with client(ca_file, follow_redirects=True, verify=verify) as http:
         resp, body, _cut = await read_capped(http, "GET", url, cap=MAX_SCRIPT_BYTES)
         bundle.index_status = resp.status_code
         if resp.status_code != 200:

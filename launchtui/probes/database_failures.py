@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import socket
 import ssl
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ def dns_failure(host: str, exc: BaseException, ms: float) -> Diagnosis:
     fix = "Copy the host from the TiDB Cloud console's Connect dialog into DATABASE_URL."
     if not host:
         return Diagnosis("DATABASE_URL names no host to connect to.", fix, None, ms)
-    command = f"getent hosts {host}"
+    command = f"getent hosts {shlex.quote(host)}"
     if isinstance(exc, TimeoutError):
         return Diagnosis(
             f"the lookup of {host} got no answer ({exc}), so this machine's DNS resolver is "
@@ -81,7 +82,7 @@ def dns_failure(host: str, exc: BaseException, ms: float) -> Diagnosis:
 
 def tcp_failure(target: str, host: str, port: int, exc: OSError, ms: float) -> Diagnosis:
     """Why the TCP connect failed: refused, dropped by a firewall, or unreachable."""
-    command = f"nc -vz -w 5 {host} {port}"
+    command = f"nc -vz -w 5 {shlex.quote(host)} {port}"
     if isinstance(exc, ConnectionRefusedError):
         return Diagnosis(
             f"{target} refused the connection, so nothing listens on port {port} there "
@@ -185,7 +186,7 @@ def connect_failure(
             f"the login worked but database {url.database!r} does not exist (1049 Unknown "
             "database).",
             "Fix the database name at the end of DATABASE_URL, or create that database.",
-            f"CREATE DATABASE `{url.database}`;",
+            f"CREATE DATABASE `{str(url.database).replace('`', '``')}`;",
         )
     if code == 1044:
         return "auth", Diagnosis(

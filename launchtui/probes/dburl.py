@@ -61,7 +61,8 @@ class DbUrl:
     database: str | None
     username: str | None
     password: Secret | None
-    query: Mapping[str, str]
+    # Query values may hold a password (`?password=`): kept out of repr, like `raw_query`.
+    query: Mapping[str, str] = field(repr=False)
     masked: str
     # Query keys given more than once: SQLAlchemy passes them on as a tuple.
     repeated: tuple[str, ...] = ()
@@ -345,9 +346,13 @@ def suggested_url(url: DbUrl | None, ca_file: str | None = None) -> str:
     if url is None:
         return f"mysql+pymysql://USER:PASSWORD@HOST:4000/DATABASE?ssl_ca={SYSTEM_CA_BUNDLE}"
     rejected = set(effective_tls(url).rejected_args)
-    keep = [(k, v) for k, v in url.query.items() if k not in TLS_ARGS and k not in rejected]
+    keep = [
+        (k, MASK if _SECRET_QUERY_KEY.search(k) else v)
+        for k, v in url.query.items()
+        if k not in TLS_ARGS and k not in rejected
+    ]
     ca = ca_file or url.query.get("ssl_ca") or SYSTEM_CA_BUNDLE
-    query = urllib.parse.urlencode([("ssl_ca", ca), *keep], safe="/:", errors="backslashreplace")
+    query = urllib.parse.urlencode([("ssl_ca", ca), *keep], safe="/:*", errors="backslashreplace")
     user = urllib.parse.quote(url.username or "USER", safe=".", errors="backslashreplace")
     host = url.host or "HOST"
     if ":" in host:

@@ -92,12 +92,27 @@ def timeouts() -> httpx.Timeout:
     )
 
 
-def client(ca_file: Path | None, *, follow_redirects: bool = False) -> httpx.AsyncClient:
-    """An AsyncClient with verification, every timeout set, and no proxy or netrc from the env."""
+def load_tls(ca_file: Path | None) -> ssl.SSLContext:
+    """The verifying context, with httpx imported: both block, so call it in a thread."""
+    import httpx  # noqa: F401  (its import takes ~100 ms: keep it off the event loop too)
+
+    return tls_context(ca_file)
+
+
+def client(
+    ca_file: Path | None,
+    *,
+    follow_redirects: bool = False,
+    verify: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """An AsyncClient with verification, every timeout set, and no proxy or netrc from the env.
+
+    Pass `verify` (from `load_tls`, built in a thread): without it the CA bundle is read here.
+    """
     import httpx
 
     return httpx.AsyncClient(
-        verify=tls_context(ca_file),
+        verify=verify if verify is not None else tls_context(ca_file),
         timeout=timeouts(),
         follow_redirects=follow_redirects,
         max_redirects=5,
@@ -208,10 +223,10 @@ def plain_http_url(site: SiteURL) -> str:
     return f"http://{host}{port}{site.path}"
 
 
-async def probe_plain_http(site: SiteURL) -> PlainHttp:
+async def probe_plain_http(site: SiteURL, verify: ssl.SSLContext | None = None) -> PlainHttp:
     """Ask the site over plain http, without following redirects."""
     url = plain_http_url(site)
-    async with client(None) as http:
+    async with client(None, verify=verify) as http:
         try:
             resp = await http.get(url)
         except Exception as exc:
