@@ -112,6 +112,7 @@ def setup_logging(redactor: Any | None = None) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         path = log_dir / "launchtui.log"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)  # an older log file may have been created with another mode
         os.close(fd)
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
@@ -144,14 +145,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     if args.format == "json":
-        out = report.to_json(final, settings.profile)
+        out = report.to_json(final, settings.profile, scrub=ctx.redactor.scrub_any)
     elif args.format == "markdown":
         out = report.to_markdown(final, settings.profile)
     elif args.format == "junit":
         out = report.to_junit(final, settings.profile)
     else:
         out = report.to_text(final, settings.profile, color=_use_color(sys.stdout))
-    sys.stdout.write(ctx.redactor.scrub(out) if args.format != "json" else out)
+    # Secrets a later check learned are scrubbed from earlier results too.
+    sys.stdout.write(out if args.format == "json" else ctx.redactor.scrub(out))
     if not out.endswith("\n"):
         sys.stdout.write("\n")
     if not args.only:  # a whole-checklist run is a walkthrough: `launchtui report` prints it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -41,7 +41,10 @@ def worst(results: Sequence[Result]) -> int:
     return max((r.status.rank for r in results), default=0)
 
 
-def to_json(run: RunFinished, profile: str | None) -> str:
+def to_json(
+    run: RunFinished, profile: str | None, *, scrub: Callable[[Any], Any] | None = None
+) -> str:
+    """The contract's JSON object; `scrub` cleans its values before they are encoded."""
     doc: dict[str, Any] = {
         "launchtui": __version__,
         "profile": profile,
@@ -50,6 +53,8 @@ def to_json(run: RunFinished, profile: str | None) -> str:
         "summary": count_statuses(run.results),
         "results": [r.to_dict() for r in run.results],
     }
+    if scrub is not None:  # on values, not on the encoded text, so escapes stay intact
+        doc["results"] = scrub(doc["results"])
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 

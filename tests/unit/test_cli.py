@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -195,3 +196,12 @@ def test_a_reader_that_goes_away_ends_output_without_a_traceback(tmp_path: Path)
     err = child.stderr.read().decode()
     assert child.wait(timeout=60) == 1
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_an_existing_log_file_is_tightened_to_0600(tmp_path: Path) -> None:
+    log = Path(os.environ["XDG_STATE_HOME"]) / "launchtui" / "log" / "launchtui.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("")
+    log.chmod(0o644)
+    run_launchtui("check", "--only", "env.flask_debug")
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
