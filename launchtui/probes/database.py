@@ -12,7 +12,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -258,6 +258,56 @@ def probe_database(url: DbUrl, intent: TlsIntent, budget_s: float = PROBE_BUDGET
         return fail("tcp", tcp_failure(target, host, port, tcp_error, _ms(t)), addresses=addresses)
     peer = sock.getpeername()[0]
     steps.append(LayerStep("tcp", "pass", f"Connected to {peer} port {port}.", _ms(t)))
+    # Read timeouts restart with every byte, so a server that drips bytes would outlast
+    # them: at the deadline the socket is shut, and what was waiting counts as timed out.
+    watchdog = _Watchdog(sock, left(budget_s))
+    try:
+        return _speak_mysql(url, intent, sock, target, addresses, steps, fail, left, t0, watchdog)
+    finally:
+        watchdog.cancel()
+
+
+class _Watchdog:
+    """Shuts a socket when the probe's time budget runs out."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self.fired = threading.Event()
+        self._sock = sock
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.name = "launchtui-probe-deadline"
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired.set()
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def verdict_of(self, exc: BaseException) -> BaseException:
+        """The error to diagnose: a timeout when the deadline cut the connection."""
+        return (
+            TimeoutError("timed out: the probe's time budget ran out")
+            if self.fired.is_set()
+            else exc
+        )
+
+
+def _speak_mysql(
+    url: DbUrl,
+    intent: TlsIntent,
+    sock: socket.socket,
+    target: str,
+    addresses: tuple[str, ...],
+    steps: list[LayerStep],
+    fail: Callable[..., DbProbe],
+    left: Callable[[float], float],
+    t0: float,
+    watchdog: _Watchdog,
+) -> DbProbe:
+    """TLS, login and the queries over an open TCP socket, through PyMySQL."""
 
     import pymysql
 
@@ -274,7 +324,8 @@ def probe_database(url: DbUrl, intent: TlsIntent, budget_s: float = PROBE_BUDGET
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # PyMySQL speaks the protocol over our socket; the TLS context notes the handshake.
         conn.connect(sock)
-    except Exception as exc:
+    except Exception as raised:
+        exc = watchdog.verdict_of(raised)
         done_at = tls.handshake_done_at
         greeted = getattr(conn, "server_version", None) is not None
         layer, d = connect_failure(
@@ -314,7 +365,8 @@ def probe_database(url: DbUrl, intent: TlsIntent, budget_s: float = PROBE_BUDGET
             cur.execute("SELECT VERSION(), @@wait_timeout")
             version, wait_timeout = cur.fetchone()
     except Exception as exc:
-        return fail("query", query_failure(exc, target, io_timeout, _ms(t)), **found)
+        diagnosis = query_failure(watchdog.verdict_of(exc), target, io_timeout, _ms(t))
+        return fail("query", diagnosis, **found)
     finally:
         with contextlib.suppress(Exception):
             conn.close()
