@@ -82,8 +82,9 @@ class HeldServer:
 
 @pytest.fixture
 def held_server() -> Iterator[HeldServer]:
-    """Holds each answer until released (at most 3 s): a slow live probe."""
-    with HeldServer(hold=3.0) as server:
+    """Holds each answer until released (at most 8 s, within the probe's 10 s timeout): a
+    slow live probe whose answer the test controls, so a busy machine cannot release it."""
+    with HeldServer(hold=8.0) as server:
         yield server
 
 
