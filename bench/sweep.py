@@ -14,11 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -37,41 +35,10 @@ from tests.servers.https import (  # noqa: E402
     flask_backend,
     frontend_site,
     server_context,
+    serving,
 )
 from tests.servers.mariadb import running_mariadb  # noqa: E402
-
-
-class DelayProxy:
-    """A TCP proxy on loopback that holds every chunk for `delay` seconds each way."""
-
-    def __init__(self, target_port: int, delay: float) -> None:
-        self.target_port, self.delay = target_port, delay
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := src.recv(65536):
-                time.sleep(self.delay / 2)  # half a round trip each way
-                dst.sendall(data)
-        with contextlib.suppress(OSError):
-            dst.shutdown(socket.SHUT_WR)
-
-    def close(self) -> None:
-        self._stop.set()
-        self.sock.close()
+from tests.servers.slow_link import SlowLink  # noqa: E402
 
 
 def delayed(app: Callable[..., Iterable[bytes]], delay: float) -> Callable[..., Iterable[bytes]]:
@@ -84,15 +51,8 @@ def delayed(app: Callable[..., Iterable[bytes]], delay: float) -> Callable[..., 
 
 @contextlib.contextmanager
 def site(app: Callable[..., Iterable[bytes]], cert: Any) -> Iterator[str]:
-    server = LoopbackServer(app, server_context(cert))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving(LoopbackServer(app, server_context(cert))) as server:
         yield f"https://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 async def timed(settings: Settings, environ: dict[str, str], only: list[str]) -> float:
@@ -128,9 +88,9 @@ def main() -> int:
         api = CloudinaryApi.start()
         stack.callback(api.stop)
         api.fail(None, delay=delay)  # answer normally, one round trip late
-        proxy = DelayProxy(db.port, delay)
-        stack.callback(proxy.close)
-        db_url = db.url.replace(f":{db.port}/", f":{proxy.port}/")
+        link = SlowLink(db.port, delay)
+        stack.callback(link.close)
+        db_url = db.url.replace(f":{db.port}/", f":{link.port}/")
         environ = {
             "DATABASE_URL": db_url,
             "CLOUDINARY_URL": api.cloudinary_url,

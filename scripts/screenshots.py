@@ -22,13 +22,11 @@ import contextlib
 import datetime as dt
 import html
 import os
-import random
 import re
 import shutil
 import socket
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -54,8 +52,10 @@ from tests.servers.https import (  # noqa: E402
     flask_backend,
     frontend_site,
     server_context,
+    serving,
 )
 from tests.servers.mariadb import MariaDB, running_mariadb  # noqa: E402
+from tests.servers.slow_link import SlowLink  # noqa: E402
 from tests.tui.helpers import settle  # noqa: E402
 
 OUT = ROOT / "screenshots"
@@ -114,58 +114,6 @@ def network(ports: Mapping[str, int]) -> Iterator[None]:
     finally:
         socket.getaddrinfo = real_getaddrinfo  # type: ignore[assignment]
         socket.socket.connect = real_connect  # type: ignore[method-assign]
-
-
-@contextlib.contextmanager
-def serving(server: LoopbackServer) -> Iterator[LoopbackServer]:
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-class SlowLink:
-    """A TCP forward on 127.0.0.1 that holds each chunk half a round trip each way, give or take.
-
-    The database sits behind it: a stand-in for the WAN between the backend and TiDB
-    Cloud (like `tc netem delay 20ms 5ms`), so the latency sparkline shows round trips
-    and their jitter, not loopback noise.
-    """
-
-    def __init__(self, target_port: int, round_trip: float, port: int) -> None:
-        self.target_port, self.round_trip = target_port, round_trip
-        self.jitter = random.Random(port)
-        try:
-            self.sock = socket.create_server(("127.0.0.1", port))
-        except OSError:  # the usual port is taken: any free one will do
-            self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.sock.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := src.recv(65536):
-                time.sleep(self.round_trip / 2 * self.jitter.uniform(0.75, 1.25))
-                dst.sendall(data)
-        with contextlib.suppress(OSError):
-            dst.shutdown(socket.SHUT_WR)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def certificate(ca: trustme.CA, host: str, days: int) -> trustme.LeafCert:
@@ -239,7 +187,7 @@ def real_stack() -> Iterator[Stack]:
     }
     with work_dir() as root, running_mariadb() as db, contextlib.ExitStack() as stack:
         one_migration_behind(db)
-        link = SlowLink(db.port, DB_ROUND_TRIP, DB_PORT)
+        link = SlowLink(db.port, DB_ROUND_TRIP, jitter=0.25, port=DB_PORT)
         stack.callback(link.close)
         ports = {
             host: stack.enter_context(serving(LoopbackServer(app, server_context(cert)))).port

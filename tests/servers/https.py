@@ -9,6 +9,7 @@ real Werkzeug debugger.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 import ssl
@@ -194,36 +195,39 @@ class Site:
 ServeFn = Callable[..., Site]
 
 
-@pytest.fixture
-def serve(https_certs: Certs) -> Iterator[ServeFn]:
-    """Start sites: `serve(app, cert="valid", plain="redirect", server_header="gunicorn")`."""
-    servers: list[tuple[LoopbackServer, threading.Thread]] = []
-
-    def start(
-        app: WSGIApp,
-        *,
-        cert: str = "valid",
-        plain: str = "redirect",
-        server_header: str = "gunicorn",
-    ) -> Site:
-        server = LoopbackServer(
-            app,
-            server_context(getattr(https_certs, cert)),
-            plain=plain,
-            server_header=server_header,
-        )
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        thread.start()
-        servers.append((server, thread))
-        return Site(url=f"https://127.0.0.1:{server.port}", port=server.port)
-
-    yield start
-    for server, thread in servers:
+@contextlib.contextmanager
+def serving(server: LoopbackServer) -> Iterator[LoopbackServer]:
+    """Serve in a background thread until the block ends."""
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield server
+    finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def serve(https_certs: Certs) -> Iterator[ServeFn]:
+    """Start sites: `serve(app, cert="valid", plain="redirect", server_header="gunicorn")`."""
+    with contextlib.ExitStack() as stack:
+
+        def start(
+            app: WSGIApp,
+            *,
+            cert: str = "valid",
+            plain: str = "redirect",
+            server_header: str = "gunicorn",
+        ) -> Site:
+            tls = server_context(getattr(https_certs, cert))
+            server = LoopbackServer(app, tls, plain=plain, server_header=server_header)
+            stack.enter_context(serving(server))
+            return Site(url=f"https://127.0.0.1:{server.port}", port=server.port)
+
+        yield start
 
 
 @pytest.fixture
