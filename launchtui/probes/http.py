@@ -67,6 +67,8 @@ def parse_site_url(url: str) -> SiteURL:
     host = parts.hostname or ""
     if not host or any(c.isspace() for c in text):
         raise ValueError("it has no valid host name")
+    if port == 0:
+        raise ValueError("its port is 0, which nothing can listen on")
     site = SiteURL(
         url="",
         scheme=scheme,

@@ -33,7 +33,7 @@ class Procfile:
 def find_procfile(backend_dir: Path) -> Path | None:
     """The backend's Procfile, or the one at the repository root above it."""
     for d in (backend_dir, backend_dir.parent):
-        if (d / "Procfile").exists():
+        if (d / "Procfile").is_file():
             return d / "Procfile"
     return None
 

@@ -189,9 +189,9 @@ async def test_procfile_at_the_repository_root_is_found(tmp_path: Path) -> None:
     assert result.evidence["Procfile"] == str(tmp_path / "Procfile")
 
 
-async def test_a_procfile_that_is_a_directory_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+async def test_a_procfile_that_is_a_directory_counts_as_no_procfile(tmp_path: Path) -> None:
     d = backend(tmp_path, None)
     (d / "Procfile").mkdir()
     result = await run_check("deploy.procfile", d)
-    assert result.status is Status.ERROR
-    assert "could not read the Procfile" in result.summary
+    assert result.status is Status.FAIL
+    assert "no Procfile" in result.summary

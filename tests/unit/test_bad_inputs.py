@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from launchtui.core.config import Settings
+from launchtui.core.model import Status
 from tests.cli import check_json, run_launchtui
+from tests.runner import run_check
 
 
 @pytest.mark.parametrize(
@@ -57,3 +60,9 @@ def test_a_real_ca_bundle_is_accepted(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert doc["results"][0]["status"] == "pass"
+
+
+async def test_a_backend_url_on_port_0_is_named_not_probed_on_443() -> None:
+    r = await run_check("https.backend", settings=Settings(backend_url="https://api.example.com:0"))
+    assert r.status is Status.FAIL
+    assert "port is 0" in r.summary
