@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,6 @@ class Settings:
     ca_file: Path | None = None
     links: Mapping[str, str] = field(default_factory=dict)
     silence: frozenset[str] = frozenset()
-
-    def with_(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
 
 
 def user_config_dir() -> Path:
@@ -110,6 +107,12 @@ def _validate_profile(path: Path, name: str, body: dict[str, Any]) -> None:
     links = body.get("links", {})
     if not isinstance(links, dict) or not all(isinstance(v, str) for v in links.values()):
         raise ConfigError(f"{where}.links must be a table of strings.")
+    odd_links = sorted(set(links) - set(LINK_KEYS))
+    if odd_links:
+        raise ConfigError(
+            f"{where}.links has unknown key(s) {', '.join(odd_links)}; "
+            f"known keys: {', '.join(LINK_KEYS)}."
+        )
     silence = body.get("silence", [])
     if not isinstance(silence, list) or not all(isinstance(s, str) for s in silence):
         raise ConfigError(
@@ -247,10 +250,6 @@ def frontend_env(settings: Settings, environ: Mapping[str, str] | None = None) -
     env = {k: v for k, v in src.items() if k.startswith("VITE_")}
     env.update(read_dotenv(settings.frontend_env_file))
     return env
-
-
-def settings_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Settings))
 
 
 STARTER_TOML = """\

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -151,9 +151,6 @@ class Result:
 
     def __str__(self) -> str:
         return f"{self.id}: {self.status.value.upper()}: {self.summary}"
-
-    def with_(self, **changes: Any) -> Result:
-        return replace(self, **changes)
 
 
 # Events the runner streams to whoever renders them (CLI, TUI, tests).

@@ -9,7 +9,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from launchtui import __version__
-from launchtui.core.model import STATUS_ORDER, Result, RunFinished, Status, count_statuses
+from launchtui.core.model import Result, RunFinished, Status, count_statuses
 from launchtui.core.registry import SECTIONS
 
 WIDTH = 80
@@ -210,7 +210,3 @@ def to_junit(run: RunFinished, profile: str | None) -> str:
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
     )
-
-
-FORMATS = ("text", "json", "markdown", "junit")
-STATUS_KEYS = tuple(str(s) for s in STATUS_ORDER)

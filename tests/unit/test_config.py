@@ -71,6 +71,7 @@ def test_config_is_found_in_the_user_config_dir(tmp_path: Path) -> None:
         ("[profiles.production]\nfrontend_url = 3\n", "must be a string"),
         ("[profiles.production]\nsilence = 'security.headers'\n", "must be a list"),
         ("[profiles.production.links]\nvercel = 1\n", "links must be a table of strings"),
+        ("[profiles.production.links]\ntidb_consle = 'x'\n", "unknown key(s) tidb_consle"),
     ],
 )
 def test_bad_config_files_are_clear_errors(tmp_path: Path, text: str, words: str) -> None:
