@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from textual.pilot import Pilot
-from textual.widgets import Label
+from textual.widgets import Label, OptionList
 from textual.worker import WorkerState
 
 from launchtui.tui.app import LaunchApp
@@ -37,6 +37,14 @@ async def until(pilot: Pilot[object], condition: Callable[[], bool], what: str) 
             return
         await pilot.pause(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def palette_top_hit(pilot: Pilot[object], text: str) -> str:
+    """Type `text` into the open command palette; the words of its first hit."""
+    await pilot.press(*text)
+    options = pilot.app.screen.query_one("CommandList", OptionList)
+    await until(pilot, lambda: options.option_count > 0, "palette hits")
+    return str(options.get_option_at_index(0).prompt)
 
 
 async def in_thread(fn: Callable[[], bool]) -> bool:

@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 from textual.command import CommandPalette
-from textual.widgets import OptionList
 
 from launchtui.core import history
 from launchtui.core.config import Settings, user_data_dir
@@ -19,6 +18,7 @@ from tests.tui.helpers import (
     detail_text,
     in_thread,
     item_lines,
+    palette_top_hit,
     readiness,
     selected,
     settle,
@@ -212,10 +212,7 @@ async def test_palette_finds_a_check_and_jumps_to_it(
         await settle(pilot)
         await pilot.press("ctrl+p")
         assert CommandPalette.is_open(app)
-        await pilot.press(*"backend answers")
-        options = app.screen.query_one("CommandList", OptionList)
-        await until(pilot, lambda: options.option_count > 0, "palette hits")
-        assert "https.backend" in str(options.get_option_at_index(0).prompt)
+        assert "https.backend" in await palette_top_hit(pilot, "backend answers")
         await pilot.press("enter")
         await until(pilot, lambda: not CommandPalette.is_open(app), "the palette to close")
         await pilot.pause()
@@ -226,10 +223,9 @@ async def test_palette_reruns_a_check(settings: Settings, quick_server: HeldServ
     app = make_app(settings, quick_server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"re-run https.backend")
-        options = app.screen.query_one("CommandList", OptionList)
-        await until(pilot, lambda: options.option_count > 0, "palette hits")
-        assert str(options.get_option_at_index(0).prompt).startswith("Re-run https.backend")
+        await pilot.press("ctrl+p")
+        hit = await palette_top_hit(pilot, "re-run https.backend")
+        assert hit.startswith("Re-run https.backend")
         await pilot.press("enter")
         assert await in_thread(lambda: quick_server.wait_for(lambda s: s.answered == 2))
         await settle(pilot)
@@ -240,10 +236,8 @@ async def test_palette_runs_app_actions(settings: Settings, quick_server: HeldSe
     app = make_app(settings, quick_server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"run all")
-        options = app.screen.query_one("CommandList", OptionList)
-        await until(pilot, lambda: options.option_count > 0, "palette hits")
-        assert str(options.get_option_at_index(0).prompt).startswith("Run all")
+        await pilot.press("ctrl+p")
+        assert (await palette_top_hit(pilot, "run all")).startswith("Run all")
         await pilot.press("enter")
         assert await in_thread(lambda: quick_server.wait_for(lambda s: s.answered == 2))
         await settle(pilot)
