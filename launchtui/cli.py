@@ -100,15 +100,14 @@ def _use_color(stream: Any) -> bool:
 
 def setup_logging(redactor: Any | None = None) -> None:
     """Log to a 0600 file under the user log dir, every record scrubbed of secrets."""
-    import platformdirs
-
+    from launchtui.core.config import user_log_dir
     from launchtui.core.secrets import RedactingFilter, Redactor
 
     root = logging.getLogger("launchtui")
     if any(getattr(h, "_launchtui", False) for h in root.handlers):
         return
     try:
-        log_dir = Path(platformdirs.user_log_dir("launchtui", appauthor=False))
+        log_dir = user_log_dir()
         log_dir.mkdir(parents=True, exist_ok=True)
         path = log_dir / "launchtui.log"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from launchtui.core.config import user_log_dir
 from tests.cli import KEPT, check_json, run_launchtui
 
 STRONG = "3f9c2a7be41d8f60c5a9e2b7d4f18c36a0b59e7d2c4f81a6e3b0d9c7f5a2e8b1"
@@ -199,7 +200,7 @@ def test_a_reader_that_goes_away_ends_output_without_a_traceback(tmp_path: Path)
 
 
 def test_an_existing_log_file_is_tightened_to_0600(tmp_path: Path) -> None:
-    log = Path(os.environ["XDG_STATE_HOME"]) / "launchtui" / "log" / "launchtui.log"
+    log = user_log_dir() / "launchtui.log"
     log.parent.mkdir(parents=True)
     log.write_text("")
     log.chmod(0o644)
