@@ -1,4 +1,4 @@
-"""The command line: `launchtui` (the TUI), `check`, `init`, `report`."""
+"""The command line: `launchtui` (the TUI), `check`, `migrate`, `cleanup`, `init`, `report`."""
 
 from __future__ import annotations
 
@@ -75,6 +75,34 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--list", action="store_true", help="list the check ids and exit")
     _add_inputs(check, suppress=True)
 
+    migrate = sub.add_parser(
+        "migrate", help="show the pending migrations, then run `flask db upgrade` (2.1)"
+    )
+    migrate.add_argument(
+        "--sql", action="store_true", help="also show the SQL Alembic would run (offline)"
+    )
+    _add_action_flags(migrate)
+
+    cleanup = sub.add_parser(
+        "cleanup", help="delete temp/upload files older than --older-than (3.2); dry run first"
+    )
+    cleanup.add_argument(
+        "--older-than",
+        metavar="AGE",
+        default="24h",
+        type=_duration,
+        help="age of the files to delete: 90m, 36h, 7d (default: 24h)",
+    )
+    cleanup.add_argument(
+        "--tmp-dir", metavar="PATH", help="the temp/upload dir (default: tmp_dir, else config.py's)"
+    )
+    cleanup.add_argument(
+        "--print-cron",
+        action="store_true",
+        help="print the crontab line that runs this cleanup as a standalone job",
+    )
+    _add_action_flags(cleanup, yes_help="delete the files (without it: a dry run)")
+
     init = sub.add_parser("init", help=f"write a commented starter {CONFIG_FILE}")
     init.add_argument(
         "--path", default=CONFIG_FILE, help=f"where to write (default: ./{CONFIG_FILE})"
@@ -85,6 +113,28 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print the Markdown sign-off of the last walkthrough")
     _add_inputs(report, suppress=True)
     return parser
+
+
+def _duration(text: str) -> float:
+    from launchtui.actions.cleanup import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_action_flags(parser: argparse.ArgumentParser, *, yes_help: str | None = None) -> None:
+    parser.add_argument(
+        "--yes", action="store_true", help=yes_help or "do it without asking (for scripts)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="output format; json ends with one object (default: text)",
+    )
+    _add_inputs(parser, suppress=True)
 
 
 def _settings(args: argparse.Namespace, known_ids: frozenset[str] | None = None) -> Settings:
@@ -194,6 +244,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _action(action_id: str, args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from launchtui.actions import default_actions
+    from launchtui.cli_actions import run_action
+    from launchtui.core.context import Context
+
+    settings = _settings(args)
+    ctx = Context.build(settings)
+    setup_logging(ctx.redactor)
+    try:
+        return run_action(default_actions()[action_id], ctx, options, fmt=args.format, yes=args.yes)
+    finally:
+        ctx.close()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    return _action("migrate", args, {"sql": args.sql})
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    tmp_dir = Path(args.tmp_dir).expanduser() if args.tmp_dir else None
+    options = {"tmp_dir": tmp_dir, "older_than": args.older_than}
+    if args.print_cron:
+        from launchtui.actions.cleanup import cron_line
+
+        print(cron_line(_settings(args), options))
+        return EXIT_OK
+    return _action("cleanup", args, options)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from launchtui.tui.app import run_app
@@ -203,7 +282,13 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"check": cmd_check, "init": cmd_init, "report": cmd_report}
+    commands = {
+        "check": cmd_check,
+        "migrate": cmd_migrate,
+        "cleanup": cmd_cleanup,
+        "init": cmd_init,
+        "report": cmd_report,
+    }
     try:
         return commands.get(args.command, cmd_tui)(args)
     except ConfigError as exc:

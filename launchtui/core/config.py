@@ -13,8 +13,8 @@ APP_NAME = "launchtui"
 CONFIG_FILE = "launchtui.toml"
 
 # Keys a profile may hold, with the type each must have.
-PATH_KEYS = ("env_file", "frontend_env_file", "backend_dir", "backup_dir", "ca_file")
-STR_KEYS = ("frontend_url", "backend_url", "health_path")
+PATH_KEYS = ("env_file", "frontend_env_file", "backend_dir", "backup_dir", "ca_file", "tmp_dir")
+STR_KEYS = ("frontend_url", "backend_url", "health_path", "migrate_command")
 LINK_KEYS = ("vercel", "railway", "render", "tidb_console", "cloudinary_console")
 PROFILE_KEYS = frozenset((*PATH_KEYS, *STR_KEYS, "links", "silence"))
 
@@ -37,6 +37,8 @@ class Settings:
     health_path: str = "/health"
     backup_dir: Path | None = None
     ca_file: Path | None = None
+    tmp_dir: Path | None = None  # the temp/upload dir `cleanup` works in (else config.py's)
+    migrate_command: str | None = None  # what `migrate` runs instead of `flask db upgrade`
     links: Mapping[str, str] = field(default_factory=dict)
     silence: frozenset[str] = frozenset()
 
@@ -279,6 +281,10 @@ health_path = "/health"
 # backup_dir = "/var/backups/launchtui"
 # A CA bundle for TLS verification (default: the system bundle).
 # ca_file = "/etc/ssl/certs/ca-certificates.crt"
+# The temp/upload dir `launchtui cleanup` empties (default: the one config.py names).
+# tmp_dir = "/srv/app/uploads"
+# What `launchtui migrate` runs in backend_dir (default: flask db upgrade).
+# migrate_command = "flask db upgrade"
 # Check ids to leave out of verdicts, like Django's SILENCED_SYSTEM_CHECKS.
 silence = []
 
