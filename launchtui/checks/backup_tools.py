@@ -22,6 +22,16 @@ TOOLS_TIMEOUT = 2 * dump_tools.VERSION_TIMEOUT + 5.0
 DB_COMMAND = "launchtui backup db"
 
 
+def _dump_ca(ctx: Context) -> str | None:
+    """The CA the dump verifies with: the one db.connect uses (the URL's own ssl_ca first)."""
+    from launchtui.checks.database import _database_url as database_url
+
+    parsed = database_url(ctx)
+    ca = parsed[1].ca_file if not isinstance(parsed, Verdict) else None
+    ca = ca or (str(ctx.settings.ca_file) if ctx.settings.ca_file else None)
+    return ca or dump_tools.system_ca_file()
+
+
 def _path_env(ctx: Context) -> str:
     return ctx.env.get("PATH") or os.environ.get("PATH") or os.defpath
 
@@ -103,8 +113,7 @@ async def _tool_verdict(
     """A working tool: the flags it takes, and whether the checklist's command works with it."""
     v = tool.version
     assert v is not None
-    ca = ctx.settings.ca_file and str(ctx.settings.ca_file)
-    ca = ca or await ctx.to_thread(dump_tools.system_ca_file)
+    ca = await ctx.to_thread(_dump_ca, ctx)
     ca_shown = ca or "PATH/TO/ca.pem"
     flags = dump_tools.dump_flags(v, ca_shown)
     jobs = [ctx.to_thread(dump_tools.try_flags, tool.path, flags, path_env=path_env)]

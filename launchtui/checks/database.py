@@ -25,7 +25,7 @@ _STEP_WORDS = {"fail": "✘ failed here (see the summary)", "skip": "– not tri
 
 
 def _database_url(ctx: Context) -> tuple[DbUrl, TlsIntent] | Verdict:
-    """DATABASE_URL parsed, with the TLS the URL intends (--ca-file wins), or a skip."""
+    """DATABASE_URL parsed, with the TLS the backend will get (its own CA first), or a skip."""
     from launchtui.probes.dburl import DbUrlError, intended_tls, parse_database_url
 
     raw = ctx.secret("DATABASE_URL")
@@ -52,14 +52,11 @@ def _database_url(ctx: Context) -> tuple[DbUrl, TlsIntent] | Verdict:
     return url, intended_tls(url, ca_file=ca_file)
 
 
-def _ca_words(url: DbUrl, intent: TlsIntent) -> str:
+def _ca_words(intent: TlsIntent) -> str:
+    """Which CA verified the server, and why that one."""
     from launchtui.probes.database_failures import ca_in_use
 
-    words = ca_in_use(intent)
-    url_ca = url.query.get("ssl_ca")
-    if url_ca and url_ca != intent.ca_file:
-        why = "--ca-file wins" if intent.ca_file else "it does not exist on this machine"
-        words += f" (not the URL's ssl_ca {url_ca}: {why})"
+    words = f"{ca_in_use(intent)}: {intent.ca_why}" if intent.ca_why else ca_in_use(intent)
     return words + ("; host name checked" if intent.verify_host else "; host name NOT checked")
 
 
@@ -93,7 +90,7 @@ async def db_connect(ctx: Context) -> Verdict:
     if not probe.ok:
         for step in probe.steps:
             evidence[step.layer] = _STEP_WORDS.get(step.status) or f"✔ {step.summary}"
-        evidence["CA in use"] = _ca_words(url, intent)
+        evidence["CA in use"] = _ca_words(intent)
         evidence["timings"] = probe.timings() or "-"
         remediation = probe.remediation
         console = ctx.settings.links.get("tidb_console")
@@ -113,7 +110,7 @@ async def db_connect(ctx: Context) -> Verdict:
         {
             "server": f"{_product(version)} {version}",
             "tls": f"{probe.tls_version}, {probe.cipher}",
-            "CA in use": _ca_words(url, intent),
+            "CA in use": _ca_words(intent),
             "latency": f"{latency:.1f} ms (SELECT 1 round trip)",
             "wait_timeout": f"{probe.wait_timeout} s (live @@wait_timeout)",
             "timings": probe.timings(),

@@ -223,6 +223,15 @@ def _certificate_failure(
             f"clock is right, {_CONSOLE_HINT} and contact support.",
             "date -u",
         )
+    if intent.ca_source == "url":
+        # The backend verifies with this CA too, so it fails the same way in production.
+        return Diagnosis(
+            f"the server's certificate is not trusted by the URL's own ssl_ca, {intent.ca_file} "
+            f"({why}), so the backend fails to connect the same way.",
+            "Point ssl_ca in DATABASE_URL at the CA that signs the server's certificate (for "
+            f"TiDB Cloud, the system bundle {SYSTEM_CA_BUNDLE}) and redeploy; --ca-file does "
+            "not override a CA the URL names.",
+        )
     return Diagnosis(
         f"the server's certificate is not trusted by the CA bundle in use, {ca_in_use(intent)} "
         f"({why}).",

@@ -8,7 +8,7 @@ import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from launchtui.core.secrets import MASK, Secret
 
@@ -317,28 +317,48 @@ def _rejected_sentence(rejected: list[str]) -> str:
 
 @dataclass(frozen=True)
 class TlsIntent:
-    """How a probe should connect: what the URL's author meant, never weaker than cert checks."""
+    """How a probe should connect: what the URL's author meant, never weaker than cert checks.
+
+    `ca_source` says where the CA came from: the URL's own `ssl_ca` (the one the backend
+    will use), `--ca-file`, or the system store; `ca_why` says why, in a clause.
+    """
 
     verify_cert: bool
     verify_host: bool
     ca_file: str | None
+    ca_source: Literal["url", "flag", "system"] = "system"
+    ca_why: str = ""
 
 
 def intended_tls(url: DbUrl, ca_file: str | None = None) -> TlsIntent:
-    """The verification the author asked for; `ca_file` (e.g. --ca-file) wins over the URL's."""
+    """The verification the backend will get: the URL's `ssl_ca` when this machine has it.
+
+    `ca_file` (`--ca-file`) serves only when the URL names no CA or one this machine lacks:
+    a probe that trusted another CA than the backend's could pass while the backend fails.
+    """
     q = {k.lower(): str(v).strip().lower() for k, v in url.query.items()}
     verify_host = True
     if q.get("ssl_check_hostname") in _FALSE_WORDS or q.get("ssl_verify_identity") in _FALSE_WORDS:
         verify_host = False
     if q.get("ssl_mode") in _LOOSE_MODES:
         verify_host = False
-    chosen = ca_file
-    if chosen is None:
-        url_ca = url.query.get("ssl_ca")
-        # The URL's CA path is on the backend's machine; use it here only if it exists here too.
-        if url_ca and os.path.isfile(url_ca):
-            chosen = url_ca
-    return TlsIntent(verify_cert=True, verify_host=verify_host, ca_file=chosen)
+    url_ca = str(url.query.get("ssl_ca") or "").strip() or None
+    source: Literal["url", "flag", "system"]
+    if url_ca and os.path.isfile(url_ca):
+        chosen, source = url_ca, "url"
+        why = "the URL's ssl_ca, the CA the backend will use"
+        if ca_file and ca_file != url_ca:
+            why += f" (--ca-file {ca_file} is not used: the URL names its own CA)"
+    else:
+        chosen, source = ca_file, "flag" if ca_file else "system"
+        if url_ca:
+            why = f"the URL's ssl_ca {url_ca} does not exist on this machine"
+        else:
+            why = "the URL names no ssl_ca"
+        why = f"{'--ca-file' if ca_file else 'the system store'}, because {why}"
+    return TlsIntent(
+        verify_cert=True, verify_host=verify_host, ca_file=chosen, ca_source=source, ca_why=why
+    )
 
 
 def suggested_url(url: DbUrl | None, ca_file: str | None = None) -> str:

@@ -269,14 +269,24 @@ def test_intended_tls_keeps_host_checking_unless_the_author_turned_it_off() -> N
     assert not host("ssl_mode=VERIFY_CA")
 
 
-def test_intended_tls_prefers_the_given_ca_then_a_local_url_ca(
+def test_intended_tls_prefers_the_urls_own_ca_then_the_given_one(
     ca_file: str, tmp_path: Path
 ) -> None:
     url = parse_database_url(f"mysql+pymysql://u:p@h/db?ssl_ca={ca_file}")
     assert intended_tls(url).ca_file == ca_file
-    assert intended_tls(url, "/given/ca.pem").ca_file == "/given/ca.pem"
+    # The backend verifies with the URL's CA, so the probe does too, whatever --ca-file says.
+    given = intended_tls(url, "/given/ca.pem")
+    assert (given.ca_file, given.ca_source) == (ca_file, "url")
+    assert "--ca-file /given/ca.pem is not used" in given.ca_why
     remote = parse_database_url(f"mysql+pymysql://u:p@h/db?ssl_ca={tmp_path}/absent.pem")
     assert intended_tls(remote).ca_file is None  # the backend's path, not this machine's
+    assert intended_tls(remote).ca_source == "system"
+    fallback = intended_tls(remote, "/given/ca.pem")
+    assert (fallback.ca_file, fallback.ca_source) == ("/given/ca.pem", "flag")
+    assert "does not exist on this machine" in fallback.ca_why
+    bare = intended_tls(parse_database_url("mysql+pymysql://u:p@h/db"), "/given/ca.pem")
+    assert (bare.ca_file, bare.ca_source) == ("/given/ca.pem", "flag")
+    assert "names no ssl_ca" in bare.ca_why
 
 
 @pytest.mark.parametrize(

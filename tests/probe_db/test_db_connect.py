@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pymysql
 import pytest
@@ -48,7 +49,7 @@ async def test_healthy_database_passes_with_version_tls_latency_and_wait_timeout
 
 
 async def test_wrong_ca_fails_at_the_tls_layer_as_untrusted(mariadb: MariaDB) -> None:
-    result = await db_connect(mariadb.url_for(query=f"ssl_ca={mariadb.wrong_ca_pem}"))
+    result = await db_connect(mariadb.url_for(query=""), ca_file=mariadb.wrong_ca_pem)
     assert result.status is Status.FAIL
     assert result.facts["layer"] == "tls"
     assert result.summary.startswith("TLS handshake failed:")
@@ -60,13 +61,42 @@ async def test_wrong_ca_fails_at_the_tls_layer_as_untrusted(mariadb: MariaDB) ->
     assert result.evidence["auth"] == "– not tried"
 
 
-async def test_ca_file_setting_overrides_the_urls_ca(mariadb: MariaDB) -> None:
+async def test_the_urls_ca_wins_over_ca_file_so_a_wrong_url_ca_fails_at_tls(
+    mariadb: MariaDB,
+) -> None:
+    # The backend verifies with the URL's ssl_ca: a right --ca-file must not hide a wrong one.
     wrong_in_url = mariadb.url_for(query=f"ssl_ca={mariadb.wrong_ca_pem}")
-    assert (await db_connect(wrong_in_url, ca_file=mariadb.ca_pem)).status is Status.PASS
-    wrong_flag = await db_connect(mariadb.url, ca_file=mariadb.wrong_ca_pem)
+    result = await db_connect(wrong_in_url, ca_file=mariadb.ca_pem)
+    assert result.status is Status.FAIL
+    assert result.facts["layer"] == "tls"
+    assert "the URL's own ssl_ca" in result.summary
+    assert "the backend fails to connect the same way" in result.summary
+    assert "ssl_ca in DATABASE_URL" in result.remediation
+    assert str(mariadb.wrong_ca_pem) in result.evidence["CA in use"]
+    assert "not used: the URL names its own CA" in result.evidence["CA in use"]
+
+
+async def test_a_right_url_ca_passes_even_with_a_wrong_ca_file(mariadb: MariaDB) -> None:
+    result = await db_connect(mariadb.url, ca_file=mariadb.wrong_ca_pem)
+    assert result.status is Status.PASS, result.summary
+    assert str(mariadb.ca_pem) in result.evidence["CA in use"]
+    assert "the CA the backend will use" in result.evidence["CA in use"]
+
+
+async def test_ca_file_serves_when_the_urls_ca_is_not_on_this_machine(
+    mariadb: MariaDB, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "on-the-backend-only.pem"
+    url = mariadb.url_for(query=f"ssl_ca={elsewhere}")
+    result = await db_connect(url, ca_file=mariadb.ca_pem)
+    assert result.status is Status.PASS, result.summary
+    shown = result.evidence["CA in use"]
+    assert str(mariadb.ca_pem) in shown
+    assert f"--ca-file, because the URL's ssl_ca {elsewhere} does not exist" in shown
+    wrong_flag = await db_connect(url, ca_file=mariadb.wrong_ca_pem)
     assert wrong_flag.status is Status.FAIL
     assert wrong_flag.facts["layer"] == "tls"
-    assert "--ca-file wins" in wrong_flag.evidence["CA in use"]
+    assert "--ca-file" in wrong_flag.remediation
 
 
 async def test_certificate_for_another_host_fails_at_tls_naming_the_host(
@@ -202,9 +232,10 @@ def test_verified_connection_runs_queries_and_refuses_an_untrusted_server(
     with verified_connection(url, intended_tls(url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT DATABASE()")
         assert cur.fetchone() == ("appdb",)
-    wrong = intended_tls(url, ca_file=str(mariadb.wrong_ca_pem))
+    bare = parse_database_url(mariadb.url_for(query=""))
+    wrong = intended_tls(bare, ca_file=str(mariadb.wrong_ca_pem))
     with (
         pytest.raises(pymysql.err.OperationalError, match="CERTIFICATE_VERIFY_FAILED"),
-        verified_connection(url, wrong),
+        verified_connection(bare, wrong),
     ):
         pass

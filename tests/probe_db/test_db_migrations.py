@@ -24,14 +24,9 @@ def fresh_db(mariadb: MariaDB) -> Iterator[str]:
     mariadb.drop_database(name)
 
 
-async def migrations(
-    mariadb: MariaDB, db: str, backend_dir: Path, ca: Path | None = None
-) -> Result:
+async def migrations(mariadb: MariaDB, db: str, backend_dir: Path) -> Result:
     results = await run_checks(
-        {"DATABASE_URL": mariadb.url_for(database=db)},
-        ["db.migrations"],
-        backend_dir=backend_dir,
-        ca_file=ca,
+        {"DATABASE_URL": mariadb.url_for(database=db)}, ["db.migrations"], backend_dir=backend_dir
     )
     return results["db.migrations"]
 
@@ -106,6 +101,8 @@ async def test_backend_without_migrations_dir_is_skipped_with_reason(
 
 
 async def test_migrations_are_skipped_when_db_connect_fails(mariadb: MariaDB) -> None:
-    result = await migrations(mariadb, mariadb.database, LINEAR, ca=mariadb.wrong_ca_pem)
+    wrong = mariadb.url_for(query=f"ssl_ca={mariadb.wrong_ca_pem}")
+    results = await run_checks({"DATABASE_URL": wrong}, ["db.migrations"], backend_dir=LINEAR)
+    result = results["db.migrations"]
     assert result.status is Status.SKIP
     assert "needs db.connect (fail)" in result.summary
