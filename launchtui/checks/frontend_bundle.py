@@ -96,21 +96,42 @@ async def frontend_bundle(ctx: Context) -> Verdict:
         origin = probe.parse_site_url(expected).origin
     except ValueError:
         origin = expected
-    others = list(
-        dict.fromkeys(c for t in bundle.scripts.values() for c in api_candidates(t, origin))
+    texts = list(bundle.scripts.values())
+    others = list(dict.fromkeys(c for t in texts for c in api_candidates(t, origin)))
+    seen = https_origins(texts)
+    evidence["https origins in the build"] = ", ".join(seen[:8]) or "(none)"
+    redeploy = (
+        f"Set VITE_API_URL to {expected} on Vercel for the Production environment, then "
+        "redeploy without the build cache (Deployments > Redeploy, untick 'Use existing Build "
+        "Cache', or `vercel --prod --force`) so the new value is inlined."
     )
+    # Vite inlines VITE_API_URL at build time: a build without it was made with another value.
     if others:
         evidence["other API URLs"] = ", ".join(others[:5])
         return failed(
             f"The live build talks to {others[0]}, not {expected}: redeploy Vercel after "
             "changing VITE_API_URL (Vite inlines env at build time).",
             evidence,
-            remediation="Set VITE_API_URL on Vercel for the Production environment, then "
-            "redeploy without the build cache so the new value is inlined.",
+            remediation=redeploy,
+            command="vercel --prod --force",
         )
-    return warned(
-        f"The live build's {len(bundle.scripts)} JS files do not contain {expected}; if the app "
-        "reaches the API through a vercel.json rewrite that is expected, else redeploy Vercel.",
+    return failed(
+        f"The live build's {len(bundle.scripts)} JS files do not contain {expected}, so it "
+        "was built with another VITE_API_URL (Vite inlines the value at build time).",
         evidence,
-        remediation="Vite inlines VITE_API_URL at build time: set it on Vercel and redeploy.",
+        remediation=redeploy,
+        command="vercel --prod --force",
+    )
+
+
+def https_origins(texts: list[str]) -> list[str]:
+    """Every https origin the JS names, library hosts left out, API-looking ones first."""
+    found: list[str] = []
+    for text in texts:
+        for url in _URL.findall(text):
+            host = urllib.parse.urlsplit(url).hostname or ""
+            if url.startswith("https://") and not _NOISE.search(host) and url not in found:
+                found.append(url)
+    return sorted(
+        found, key=lambda u: not _API_HINT.search(urllib.parse.urlsplit(u).hostname or "")
     )

@@ -40,10 +40,27 @@ async def test_build_with_an_old_api_url_fails_naming_it(
     assert r.evidence["other API URLs"] == OLD
 
 
-async def test_build_without_any_api_url_warns(check_site: SiteCheck) -> None:
+async def test_build_without_the_api_url_fails_listing_the_https_origins_it_holds(
+    check_site: SiteCheck,
+) -> None:
     r = await check_site("frontend.bundle", frontend_site(None), environ={"VITE_API_URL": API})
-    assert r.status is Status.WARN
-    assert f"do not contain {API}" in r.summary and "vercel.json rewrite" in r.summary
+    assert r.status is Status.FAIL
+    assert f"do not contain {API}, so it was built with another VITE_API_URL" in r.summary
+    # Library hosts (vuejs.org, w3.org) are noise; what is left is what the build calls.
+    assert r.evidence["https origins in the build"] == "(none)"
+    assert "redeploy without the build cache" in r.remediation
+    assert r.command == "vercel --prod --force"
+
+
+async def test_an_old_backend_url_is_named_among_the_https_origins(
+    serve: ServeFn, https_certs: Certs
+) -> None:
+    site = serve(frontend_site(OLD))
+    r = await run_check(
+        "frontend.bundle", frontend_url=site.url, backend_url=API, ca_file=https_certs.ca_file
+    )
+    assert r.evidence["https origins in the build"].startswith(OLD)
+    assert f"Set VITE_API_URL to {API} on Vercel" in r.remediation
 
 
 async def test_index_without_scripts_warns(check_site: SiteCheck) -> None:
