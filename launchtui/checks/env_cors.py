@@ -101,6 +101,7 @@ def assess_cors_origins(raw: str, frontend_url: str | None = None) -> Verdict:
         if fixed is not None and fixed not in good:
             good.append(fixed)
         evidence[f"origin {i}"] = f"{shown}: {problem or 'ok'}"
+    allowed = tuple(good)  # before the frontend's origin is added as a suggestion
     front = origin_of(frontend_url) if frontend_url else None
     if front is not None and front.startswith("https://") and front not in good:
         f.fail(
@@ -108,12 +109,23 @@ def assess_cors_origins(raw: str, frontend_url: str | None = None) -> Verdict:
             "API calls."
         )
         good.append(front)
+    if not allowed:
+        # Nothing usable is left (",,," or only entries that are dropped): no origin is allowed.
+        f.fails.insert(
+            0,
+            (
+                f"CORS_ORIGINS allows no origin: its {len(entries)} entr"
+                f"{'y is' if len(entries) == 1 else 'ies are all'} empty or unusable, so "
+                "browsers on the frontend are blocked.",
+                "",
+            ),
+        )
     if f.fails or f.warns:
         example = ",".join(good) if good else "https://your-frontend.vercel.app"
         fix = f"Set CORS_ORIGINS to {example} {WHERE}."
         f.fails = [(s, fix) for s, _ in f.fails]
         f.warns = [(s, fix) for s, _ in f.warns]
-        if bad > 1:
+        if bad > 1 and allowed:
             first = f.fails[0][0]
             first = first.removeprefix("CORS_ORIGINS ")
             f.fails[0] = (f"{bad} CORS_ORIGINS entries are wrong: {first}", fix)

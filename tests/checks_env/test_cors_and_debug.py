@@ -77,6 +77,26 @@ async def test_several_bad_entries_are_counted_and_each_named(run_checks: RunChe
     assert "Set CORS_ORIGINS to https://a.example.com,https://b.example.com " in r.remediation
 
 
+@pytest.mark.parametrize("value", [",,,", ",", " , ,", "*", "http://localhost:5173,,"])
+async def test_a_list_that_allows_no_origin_fails_like_an_unset_variable(
+    run_checks: RunChecks, value: str
+) -> None:
+    r = await cors(run_checks, value)
+    assert r.status is Status.FAIL, r.summary
+    assert r.summary.startswith("CORS_ORIGINS allows no origin"), r.summary
+    assert "browsers on the frontend are blocked" in r.summary
+    assert "Set CORS_ORIGINS to https://your-frontend.vercel.app " in r.remediation
+
+
+async def test_no_usable_origin_fails_even_when_the_frontend_is_known(
+    run_checks: RunChecks,
+) -> None:
+    r = await cors(run_checks, ",,,", frontend_url="https://shop.example.com")
+    assert r.status is Status.FAIL
+    assert r.summary.startswith("CORS_ORIGINS allows no origin")
+    assert "https://shop.example.com is not in CORS_ORIGINS" in " ".join(r.evidence.values())
+
+
 @pytest.mark.parametrize(
     ("value", "words"),
     [
