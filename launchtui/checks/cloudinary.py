@@ -252,7 +252,7 @@ def _percent(value: float) -> str:
 
 @check(
     "cloudinary.quota",
-    section="4",
+    section="4.4",
     title="Cloudinary plan has room (credits, bandwidth, storage)",
     kind="live",
     tags=("cloudinary",),

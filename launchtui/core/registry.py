@@ -24,7 +24,18 @@ SECTIONS: dict[str, str] = {
     "3.1": "Connection pool",
     "3.2": "Temporary file cleanup",
     "3.3": "Security",
-    "4": "Emergency response",
+    "4.1": "Frontend unreachable",
+    "4.2": "API 500 error",
+    "4.3": "Database connection failure",
+    "4.4": "Image load failure",
+}
+
+# Section 4's incidents: the checklist's own first step, and the `links` keys it points at.
+INCIDENT_STEPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "4.1": ("Check the Vercel deployment logs.", ("vercel",)),
+    "4.2": ("Check the Railway/Render backend logs.", ("railway", "render")),
+    "4.3": ("Log in to the TiDB Cloud console to check the cluster's status.", ("tidb_console",)),
+    "4.4": ("Check the Cloudinary traffic quota.", ("cloudinary_console",)),
 }
 
 

@@ -56,12 +56,38 @@ async def test_arrow_keys_walk_sections_items_and_detail(
         assert selected(app) == ("2.3", "backup.media")
         assert "inventory is stored offsite" in detail_text(app)
         await pilot.press("end")
+        assert selected(app) == ("4.4", None)  # every section is listed, 4.4 the last
+        await pilot.press("up", "up", "up", "up")
         assert selected(app) == ("3.3", "https.backend")
         await pilot.press("right")
         assert app.focused.id == "items"
         await pilot.press("enter")
         assert app.focused.id == "detail"
         assert app.checklist.query_one("#detail").border_title == "https.backend"
+
+
+async def test_section_four_lists_its_four_incidents_with_the_checklists_step(
+    settings: Settings, quick_server: HeldServer
+) -> None:
+    app = make_app(settings, quick_server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sections = app.checklist.query_one("#sections")
+        prompts = [
+            str(sections.get_option_at_index(i).prompt) for i in range(sections.option_count)
+        ]
+        for number, title in (
+            ("4.1", "Frontend unreachable"),
+            ("4.2", "API 500 error"),
+            ("4.3", "Database connection failure"),
+            ("4.4", "Image load failure"),
+        ):
+            assert any(number in p and title in p for p in prompts), prompts
+        await pilot.press("left", "end", "up", "up", "up")
+        assert selected(app) == ("4.1", None)
+        rows = [str(o.prompt) for o in app.checklist.query_one("#items").options]
+        assert rows[0] == "In an incident: Check the Vercel deployment logs."
+        assert rows[1].strip() == "vercel: set links.vercel in the profile"
 
 
 async def test_rerun_reads_the_env_file_again_and_marks_the_change(
@@ -94,7 +120,7 @@ async def test_keys_are_answered_while_a_slow_probe_holds_its_answer(
         await until(pilot, lambda: app.board.phase("https.backend") is Phase.RUNNING, "spinner")
         # The quick checks finish on their own time; then only the held probe is left.
         await until(pilot, lambda: readiness(app).endswith("checking 1…"), "the quick checks")
-        await pilot.press("left", "end")
+        await pilot.press("left", "end", "up", "up", "up", "up")
         assert selected(app) == ("3.3", "https.backend")
         assert "Checking now" in detail_text(app)
         await pilot.press("question_mark")

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from launchtui.core.registry import SECTIONS
+from launchtui.core.registry import INCIDENT_STEPS, SECTIONS
 from launchtui.tui.board import Board, Phase
 from launchtui.tui.widgets.badges import badge, badge_word, glyph, phase_badge
 
@@ -41,13 +41,26 @@ class CheckList(OptionList):
             width = self._badge_width()
             self.set_options(Option(self._prompt(c.id, 0, width), id=c.id) for c in checks)
             if not checks:
-                self.add_option(
-                    Option(Content.styled("No checks here yet.", "$text-muted"), disabled=True)
-                )
+                self.add_options(self._incident_lines(section))
                 return
             self.highlighted = 0
         if select is not None:
             self.highlighted = self.get_option_index(select)
+
+    def _incident_lines(self, section: str) -> list[Option]:
+        """An incident section without checks: the checklist's step and the consoles it names."""
+        step = INCIDENT_STEPS.get(section)
+        if step is None:
+            return [Option(Content.styled("No checks here yet.", "$text-muted"), disabled=True)]
+        text, link_keys = step
+        links = getattr(self.app, "settings", None)
+        configured = dict(getattr(links, "links", {}) or {})
+        lines = [Option(Content.styled(f"In an incident: {text}", "$text"), disabled=True)]
+        for key in link_keys:
+            url = configured.get(key)
+            shown = url or f"set links.{key} in the profile"
+            lines.append(Option(Content.styled(f"  {key}: {shown}", "$text-muted"), disabled=True))
+        return lines
 
     def refresh_rows(self, frame: int) -> None:
         width = self._badge_width()
