@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ _TEMP_NAME = re.compile(
 )
 
 
-def _human_size(n: int) -> str:
+def human_size(n: int) -> str:
     size = float(n)
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
@@ -34,7 +35,7 @@ def _files(n: int) -> str:
     return f"{n} file" if n == 1 else f"{n} files"
 
 
-def _human_age(s: float) -> str:
+def human_age(s: float) -> str:
     if s >= 2 * 86400:
         return f"{s / 86400:.0f} days"
     if s >= 3600:
@@ -42,8 +43,24 @@ def _human_age(s: float) -> str:
     return f"{s / 60:.0f} min"
 
 
-def _temp_dirs(src: BackendSource, env: Any) -> list[tuple[Setting, Evaluated]]:
-    """The production config's temp/upload dir settings (any class's without one), evaluated."""
+@dataclass(frozen=True)
+class TempDirSetting:
+    """A temp/upload dir setting of config.py: where it is, its value, and the dir it names."""
+
+    setting: Setting
+    evaluated: Evaluated
+    path: Path | None  # None when the value cannot be read statically
+
+    @property
+    def label(self) -> str:
+        return f"{self.setting.name} ({config_line(self.setting.line)})"
+
+
+def temp_dir_settings(src: BackendSource, env: Any) -> list[TempDirSetting]:
+    """The production config's temp/upload dir settings (any class's without one), evaluated.
+
+    A relative value is taken from the backend dir, as the app run from there would.
+    """
     if src.production:
         scopes = [src.production.settings, src.module]
     else:
@@ -51,8 +68,15 @@ def _temp_dirs(src: BackendSource, env: Any) -> list[tuple[Setting, Evaluated]]:
     for scope in scopes:
         found = [s for name, s in scope.items() if _TEMP_NAME.match(name)]
         if found:
-            return [(s, src.evaluate(s, env)) for s in found[:3]]
+            return [_temp_dir(src, s, src.evaluate(s, env)) for s in found[:3]]
     return []
+
+
+def _temp_dir(src: BackendSource, setting: Setting, ev: Evaluated) -> TempDirSetting:
+    if not (ev.known and isinstance(ev.value, str | Path) and str(ev.value).strip()):
+        return TempDirSetting(setting, ev, None)
+    p = Path(ev.value).expanduser()
+    return TempDirSetting(setting, ev, p if p.is_absolute() else src.backend_dir / p)
 
 
 def _inspect_temp(backend_dir: Path, paths: list[Path]) -> tuple[HandlerScan, list[DirStats]]:
@@ -68,15 +92,12 @@ async def tmp_cleanup(ctx: Context) -> Verdict:
     backend_dir = src.backend_dir
     evidence: dict[str, str] = {}
     paths: list[Path] = []
-    for setting, ev in _temp_dirs(src, ctx.env):
-        label = f"{setting.name} ({config_line(setting.line)})"
-        if ev.known and isinstance(ev.value, str | Path) and str(ev.value).strip():
-            p = Path(ev.value).expanduser()
-            p = p if p.is_absolute() else backend_dir / p
-            paths.append(p)
-            evidence[label] = f"{p}{value_origin(ev)}"
+    for td in temp_dir_settings(src, ctx.env):
+        if td.path is not None:
+            paths.append(td.path)
+            evidence[td.label] = f"{td.path}{value_origin(td.evaluated)}"
         else:
-            evidence[label] = f"cannot be read statically: {ev.source}"
+            evidence[td.label] = f"cannot be read statically: {td.evaluated.source}"
     scan, stats = await ctx.to_thread(_inspect_temp, backend_dir, paths)
     evidence["modules scanned"] = f"{scan.files}" + (" (capped)" if scan.capped else "")
     if scan.unparsable:
@@ -89,7 +110,9 @@ async def tmp_cleanup(ctx: Context) -> Verdict:
     remedy = (
         f"Run cleanup from a standalone cron job calling a CLI command (`{command}`), not during "
         f"HTTP requests; a crontab line, with /app the backend's folder on the server: `{cron}`. "
-        "`launchtui cleanup` deletes old temp files by hand, with a dry-run first."
+        "To clean up now, `launchtui cleanup` lists the old files (a dry run) and "
+        "`launchtui cleanup --yes` deletes them; `launchtui cleanup --print-cron` prints the "
+        "crontab line that runs that as the standalone job."
     )
     issues: list[str] = []
     if scan.in_handlers:
@@ -107,14 +130,14 @@ async def tmp_cleanup(ctx: Context) -> Verdict:
                     f"{st.path} is a file, not a directory, so saving uploads there fails"
                 )
             continue
-        size = f"{_files(st.files)}, {_human_size(st.bytes)}" + (
+        size = f"{_files(st.files)}, {human_size(st.bytes)}" + (
             " (walk capped)" if st.capped else ""
         )
-        oldest = f"; oldest {_human_age(st.oldest_age_s)}" if st.oldest_age_s is not None else ""
+        oldest = f"; oldest {human_age(st.oldest_age_s)}" if st.oldest_age_s is not None else ""
         evidence[str(st.path)] = size + oldest + (f"; unreadable: {st.error}" if st.error else "")
         if st.stale:
             issues.append(
-                f"{st.path} holds {_files(st.stale)} older than 24 h (oldest {_human_age(st.oldest_age_s or 0)}), so temp cleanup is not running"
+                f"{st.path} holds {_files(st.stale)} older than 24 h (oldest {human_age(st.oldest_age_s or 0)}), so temp cleanup is not running"
             )
     if issues:
         return warned(issues[0] + ".", evidence, remediation=remedy, command=cron)
@@ -138,6 +161,6 @@ async def tmp_cleanup(ctx: Context) -> Verdict:
         )
     st = live[0]
     return passed(
-        f"{st.path} holds {_files(st.files)} ({_human_size(st.bytes)}), none older than 24 h, and cleanup is not called from request handlers{where}.",
+        f"{st.path} holds {_files(st.files)} ({human_size(st.bytes)}), none older than 24 h, and cleanup is not called from request handlers{where}.",
         evidence,
     )

@@ -41,7 +41,9 @@ async def test_files_older_than_a_day_warn_that_cleanup_is_not_running(tmp_path:
     assert "holds 2 files older than 24 h (oldest 3 days)" in result.summary
     assert "cleanup is not running" in result.summary
     assert "*/30 * * * * cd /app && flask cleanup-temp" in result.remediation
-    assert "launchtui cleanup" in result.remediation
+    assert "`launchtui cleanup` lists the old files (a dry run)" in result.remediation
+    assert "`launchtui cleanup --yes` deletes them" in result.remediation
+    assert "`launchtui cleanup --print-cron` prints the crontab line" in result.remediation
     assert result.command == "*/30 * * * * cd /app && flask cleanup-temp"
 
 
