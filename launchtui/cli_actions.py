@@ -151,10 +151,15 @@ def run_action(
         face.end(False, f"{action.id} cancelled; nothing more was done.", {}, t0)
         return EXIT_CANCELLED
     _show_checks(face, finished)
+    fields = dict(finished.fields)
+    if finished.checks:
+        fields["checks"] = [
+            {"id": r.id, "status": str(r.status), "summary": r.summary} for r in finished.checks
+        ]
     face.end(
         finished.ok,
         finished.summary if finished.ok else (finished.error or finished.summary),
-        finished.fields,
+        fields,
         t0,
     )
     return EXIT_OK if finished.ok else EXIT_FAIL

@@ -20,6 +20,7 @@ from launchtui.core.actions import (
     Plan,
     Progress,
 )
+from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.core.model import Result
 
@@ -76,8 +77,9 @@ async def execute_action(
     """Carry out a plan: its events, scrubbed; always ends with one `Finished`."""
     scrub = ctx.redactor.scrub
     finished = False
+    events = action.execute(ctx, plan, options)
     try:
-        async for event in action.execute(ctx, plan, options):
+        async for event in events:
             if isinstance(event, Output):
                 yield Output(scrub(event.line))
             elif isinstance(event, Progress):
@@ -95,18 +97,26 @@ async def execute_action(
         finished = True
         yield Finished(False, scrub(str(exc)), error=scrub(str(exc)))
         return
+    finally:
+        # Closed early (cancelled, or the face stopped reading): the action cleans up now.
+        await events.aclose()  # type: ignore[attr-defined]
     if not finished:
         why = f"{action.id} ended without a result"
         yield Finished(False, why, error=why)
 
 
-async def recheck(ctx: Context, ids: Iterable[str]) -> tuple[Result, ...]:
-    """Run checks again on a fresh context with the same inputs: their new verdicts."""
+async def recheck(
+    ctx: Context, ids: Iterable[str], settings: Settings | None = None
+) -> tuple[Result, ...]:
+    """Run checks again on a fresh context with the same inputs (or `settings`): new verdicts."""
     from launchtui.core.registry import default_registry
     from launchtui.core.runner import run
 
     fresh = Context(
-        settings=ctx.settings, env=ctx.env, frontend_env=ctx.frontend_env, redactor=ctx.redactor
+        settings=settings or ctx.settings,
+        env=ctx.env,
+        frontend_env=ctx.frontend_env,
+        redactor=ctx.redactor,
     )
     try:
         final = await run(default_registry(), fresh, list(ids))

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -246,7 +247,8 @@ async def _execute(
             yield Progress(done, total, "files", f"{tally.deleted} deleted")
     finally:
         stop.set()  # a cancelled batch stops before its next file
-    checks = await recheck(ctx, ["tmp.cleanup"])
+    # The verdict on the dir just cleaned, even when --tmp-dir named it.
+    checks = await recheck(ctx, ["tmp.cleanup"], replace(ctx.settings, tmp_dir=where.path))
     fields: dict[str, Any] = {"files": tally.deleted, "bytes": tally.freed, "dry_run": False}
     if tally.gone:
         fields["already_gone"] = tally.gone

@@ -92,12 +92,16 @@ async def tmp_cleanup(ctx: Context) -> Verdict:
     backend_dir = src.backend_dir
     evidence: dict[str, str] = {}
     paths: list[Path] = []
+    if ctx.settings.tmp_dir is not None:  # the profile's tmp_dir (or the dir cleanup used)
+        paths.append(Path(ctx.settings.tmp_dir))
+        evidence["tmp_dir (launchtui profile)"] = str(ctx.settings.tmp_dir)
     for td in temp_dir_settings(src, ctx.env):
-        if td.path is not None:
-            paths.append(td.path)
-            evidence[td.label] = f"{td.path}{value_origin(td.evaluated)}"
-        else:
+        if td.path is None:
             evidence[td.label] = f"cannot be read statically: {td.evaluated.source}"
+            continue
+        if td.path not in paths:
+            paths.append(td.path)
+        evidence[td.label] = f"{td.path}{value_origin(td.evaluated)}"
     scan, stats = await ctx.to_thread(_inspect_temp, backend_dir, paths)
     evidence["modules scanned"] = f"{scan.files}" + (" (capped)" if scan.capped else "")
     if scan.unparsable:

@@ -6,8 +6,10 @@ import os
 import time
 from pathlib import Path
 
+from launchtui.core.config import Settings
 from launchtui.core.model import Status
 from launchtui.probes.tempfiles import measure_dir
+from tests import runner
 
 from .helpers import BAD, GOOD, PROD_ENV, backend_with_config, copy_backend, run_check
 
@@ -229,3 +231,11 @@ async def test_a_click_command_named_by_keyword_is_where_cleanup_lives(tmp_path:
     assert result.status is Status.PASS
     assert "(tasks.py:7 flask purge-uploads)" in result.summary
     assert "cd /app && flask purge-uploads" in result.remediation
+
+
+async def test_the_profiles_tmp_dir_is_measured_too(tmp_path: Path) -> None:
+    d = upload_dir(tmp_path, 1, 30)
+    result = await runner.run_check("tmp.cleanup", {}, Settings(backend_dir=GOOD, tmp_dir=d))
+    assert result.status is Status.WARN
+    assert f"{d} holds 1 file older than 24 h" in result.summary
+    assert result.evidence["tmp_dir (launchtui profile)"] == str(d)
