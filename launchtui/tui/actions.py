@@ -39,6 +39,14 @@ ACTIONS: list[AppAction] = [
         "watch", "w", "app.toggle_watch", "Watch", "Re-probe the live checks every few seconds."
     ),
     AppAction(
+        "fix",
+        "f",
+        "fix",
+        "Fix",
+        "Run the action that fixes the selected item (migrate on 2.1, cleanup on 3.2): "
+        "its plan first, then your go.",
+    ),
+    AppAction(
         "sign_off",
         "space",
         "sign_off",

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from launchtui.core.config import Settings
 from launchtui.core.context import Context
-from launchtui.core.model import CheckFinished, CheckStarted, RunFinished, RunStarted
+from launchtui.core.model import CheckFinished, CheckStarted, Result, RunFinished, RunStarted
 from launchtui.core.registry import Registry
 from launchtui.core.secrets import Redactor
 from launchtui.tui.board import Board, Phase
@@ -180,6 +180,40 @@ class LaunchApp(App[int]):
             self.notify(f"{cid} is already running.", severity="warning")
             return
         self.start_run([cid], source="rerun")
+
+    def new_context(self) -> Context:
+        """A fresh context with this app's inputs (it reads the env files: call it off the UI)."""
+        ctx = self.runs.context_factory()
+        self.redactor.add_env(ctx.env)
+        self.redactor.add_env(ctx.frontend_env)
+        return ctx
+
+    def apply_results(self, results: Iterable[Result]) -> None:
+        """Fresh verdicts from outside a run (an action re-checked what it fixed)."""
+        for result in results:
+            if result.id in self.board.checks:
+                self.board.finish(result)
+        self._changed()
+
+    def run_fix(self, cid: str) -> None:
+        """Open the action that fixes this check, or say that none does."""
+        from launchtui.actions import for_check
+        from launchtui.tui.screens.action import ActionScreen
+
+        action = for_check(cid)
+        if action is None:
+            self.notify(
+                f"No action fixes {cid}; its fix is in the detail panel.", severity="warning"
+            )
+            return
+        self.push_screen(ActionScreen(action))
+
+    def action_run_action(self, action_id: str) -> None:
+        """Open an action by id (the palette)."""
+        from launchtui.actions import default_actions
+        from launchtui.tui.screens.action import ActionScreen
+
+        self.push_screen(ActionScreen(default_actions()[action_id]))
 
     def action_run_all(self) -> None:
         self.start_run(None, source="all")

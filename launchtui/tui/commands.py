@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from launchtui.tui.actions import ACTIONS, AppAction
+from launchtui.tui.actions import ACTIONS
 
 if TYPE_CHECKING:
     from launchtui.tui.app import LaunchApp
@@ -63,18 +63,34 @@ class ChecksProvider(Provider):
 
 
 class ActionsProvider(Provider):
-    """The app's own actions in the palette, from the same registry as the keys."""
+    """The app's own keys and the actions (migrate, cleanup) in the palette."""
 
-    async def _run(self, action: AppAction) -> None:
-        await self.screen.run_action(action.action)
+    def _entries(self) -> list[PaletteEntry]:
+        from launchtui.actions import default_actions
+
+        keys = [
+            PaletteEntry(a.title, partial(self.screen.run_action, a.action), a.help, True)
+            for a in ACTIONS
+        ]
+        app: LaunchApp = self.app  # type: ignore[assignment]
+        actions = [
+            PaletteEntry(
+                f"{a.title} (launchtui {a.id})",
+                partial(app.action_run_action, a.id),
+                a.help or f"Checklist {a.section}: plan first, then your go.",
+                True,
+            )
+            for a in default_actions().values()
+        ]
+        return actions + keys
 
     async def discover(self) -> Hits:
-        for a in ACTIONS:
-            yield DiscoveryHit(a.title, partial(self._run, a), help=a.help)
+        for entry in self._entries():
+            yield DiscoveryHit(entry.text, entry.command, help=entry.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for a in ACTIONS:
-            score = matcher.match(f"{a.title} {a.help}")
+        for entry in self._entries():
+            score = matcher.match(f"{entry.text} {entry.help}")
             if score > 0:
-                yield Hit(score, matcher.highlight(a.title), partial(self._run, a), help=a.help)
+                yield Hit(score, matcher.highlight(entry.text), entry.command, help=entry.help)

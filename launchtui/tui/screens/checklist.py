@@ -112,6 +112,10 @@ class ChecklistScreen(Screen[None]):
         if self.check_id is not None:
             self.launch_app.rerun_check(self.check_id)
 
+    def action_fix(self) -> None:
+        if self.check_id is not None:
+            self.launch_app.run_fix(self.check_id)
+
     def action_sign_off(self) -> None:
         if self.check_id is not None:
             self.launch_app.toggle_signoff(self.check_id)
