@@ -63,6 +63,7 @@ ACTIONS: list[AppAction] = [
         "app.export",
         "Export",
         "Write the walkthrough as a Markdown sign-off report.",
+        footer=False,  # the footer has room for 80 columns of keys; help and palette list it
     ),
     AppAction(
         "theme",

@@ -150,7 +150,9 @@ class ActionScreen(ModalScreen[None]):
         confirm = self.query_one("#action-confirm", Button)
         confirm.disabled = True
         confirm.display = False
-        self.query_one(Log).clear()
+        log_view = self.query_one(Log)
+        log_view.clear()
+        log_view.display = False  # shown again when the action prints something
         self.run_worker(
             self._execute,
             thread=True,
@@ -187,7 +189,9 @@ class ActionScreen(ModalScreen[None]):
     def on__event(self, message: _Event) -> None:
         event = message.event
         if isinstance(event, Output):
-            self.query_one(Log).write_line(event.line)
+            log_view = self.query_one(Log)
+            log_view.display = True
+            log_view.write_line(event.line)
         elif isinstance(event, Progress):
             bar = self.query_one(ProgressBar)
             bar.display = True

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from launchtui.core.registry import SECTIONS
+from launchtui.core.registry import INCIDENT_STEPS, SECTIONS
 from launchtui.tui.board import Board
 from launchtui.tui.widgets.badges import SPINNER, STATUS_STYLE, counts_line
 
@@ -66,7 +66,13 @@ class SectionList(OptionList):
             mark = Content("  ")
         counts = counts_line(board.section_counts(section))
         if not board.in_section(section):
-            waiting = "loading…" if not board.loaded else "no checks"
+            waiting = (
+                "loading…"
+                if not board.loaded
+                else "incident"
+                if section in INCIDENT_STEPS
+                else "no checks"
+            )
             counts = Content.styled(waiting, "$text-muted italic")
         name = SECTIONS.get(section, "")
         if self.compact:
