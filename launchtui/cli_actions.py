@@ -68,7 +68,10 @@ class _Face:
             doc["duration_ms"] = int((time.perf_counter() - t0) * 1000)
             print(json.dumps(doc), file=self.out, flush=True)
         else:
-            print(summary if ok else f"launchtui: {summary}", file=self.out, flush=True)
+            if ok:
+                print(summary, file=self.out, flush=True)
+            else:
+                print(f"launchtui: {summary}", file=self.err, flush=True)
 
 
 def _confirm(face: _Face, plan: Plan) -> bool:

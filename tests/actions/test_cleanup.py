@@ -304,8 +304,8 @@ def test_a_dir_that_does_not_exist_exits_1_naming_the_flag_and_key(tmp_path: Pat
     gone = tmp_path / "never-made"
     proc = run_launchtui("cleanup", "--tmp-dir", str(gone), "--yes")
     assert proc.returncode == 1
-    assert f"The temp dir {gone} (from --tmp-dir) does not exist" in proc.stdout
-    assert "pass --tmp-dir PATH, or set tmp_dir in the launchtui.toml profile" in proc.stdout
+    assert f"The temp dir {gone} (from --tmp-dir) does not exist" in proc.stderr
+    assert "pass --tmp-dir PATH, or set tmp_dir in the launchtui.toml profile" in proc.stderr
     proc, doc = cleanup_json("--tmp-dir", str(gone))
     assert proc.returncode == 1 and doc["ok"] is False and "does not exist" in doc["error"]
 
