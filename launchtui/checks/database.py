@@ -162,9 +162,23 @@ def _database_heads(url: DbUrl, intent: TlsIntent) -> tuple[tuple[str, ...], lis
     return heads, tables
 
 
-def _describe(script: ScriptDirectory, rev: str) -> str:
+def _message(script: ScriptDirectory, rev: str) -> str:
+    """The first line of a revision's message ("add posts"), or ""."""
     doc = (script.get_revision(rev).doc or "").strip().splitlines()
-    return f"{rev} ({doc[0]})" if doc and doc[0] else rev
+    return doc[0].strip() if doc else ""
+
+
+def _describe(script: ScriptDirectory, rev: str) -> str:
+    message = _message(script, rev)
+    return f"{rev} ({message})" if message else rev
+
+
+def _upgradable(script: ScriptDirectory, pending: list[str]) -> dict[str, Any]:
+    """Facts for `launchtui migrate`: what `flask db upgrade` would apply, in apply order.
+
+    Only the verdicts that `flask db upgrade` alone resolves carry them (at head: nothing).
+    """
+    return {"pending": tuple(pending), "messages": {r: _message(script, r) for r in pending}}
 
 
 def _migrations_verdict(
@@ -208,12 +222,14 @@ def _migrations_verdict(
                 f"older, stamp the matching revision, then run `{_UPGRADE}`.",
                 command="flask db stamp head",
             )
+        everything = [r.revision for r in script.iterate_revisions(head, "base")]
         return failed(
             "The database has no alembic_version table and no tables: no migration was ever "
             "applied, so the app will fail on its first query.",
             evidence,
             remediation=f"Run `{_UPGRADE}` against this database (Procfile `release:` line).",
             command=_UPGRADE,
+            facts=_upgradable(script, everything[::-1]),
         )
     unknown = []
     for rev in db_heads:
@@ -232,7 +248,9 @@ def _migrations_verdict(
         )
     if db_heads == (head,):
         return passed(
-            f"The database is at the migrations head, {_describe(script, head)}.", evidence
+            f"The database is at the migrations head, {_describe(script, head)}.",
+            evidence,
+            facts=_upgradable(script, []),
         )
     pending = []
     for rev in db_heads:
@@ -256,6 +274,7 @@ def _migrations_verdict(
         evidence,
         remediation=f"Run `{_UPGRADE}` before the app serves traffic (Procfile `release:` line).",
         command=_UPGRADE,
+        facts=_upgradable(script, pending[::-1]),
     )
 
 
@@ -310,5 +329,5 @@ async def db_migrations(ctx: Context) -> Verdict:
         {"migrations": str(migrations), **verdict.evidence},
         verdict.remediation,
         verdict.command,
-        {"repo_heads": tuple(heads), "db_heads": db_heads},
+        {**verdict.facts, "repo_heads": tuple(heads), "db_heads": db_heads},
     )
