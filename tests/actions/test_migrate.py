@@ -322,7 +322,7 @@ def test_sql_shows_the_offline_sql_from_the_current_revision_and_changes_nothing
     assert "CREATE TABLE posts (" in out and "CREATE TABLE images (" in out
     assert f"UPDATE alembic_version SET version_num='{IMAGES}'" in out
     assert "CREATE TABLE users" not in out  # only from the database's revision on
-    assert "Not confirmed, so nothing was done" in out
+    assert "launchtui: Not confirmed, so nothing was done" in proc.stderr
     assert stack.revisions() == [USERS]
     assert stack.tables() == {"users"}
     assert_no_password(stack, proc)
