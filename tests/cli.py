@@ -21,10 +21,14 @@ def run_launchtui(
     cwd: Path | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m launchtui ARGS` with the kept variables plus `env`, capturing its output."""
+    """Run `python -m launchtui ARGS` with the kept variables plus `env`, capturing its output.
+
+    Its stdin is empty, as in CI: nothing it asks can wait for an answer.
+    """
     base = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
     return subprocess.run(
         [sys.executable, "-m", "launchtui", *args],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         env={**base, **(env or {})},

@@ -24,7 +24,7 @@ from launchtui.core.actions import ActionError, ActionEvent, Finished, Output, P
 from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.core.model import Status
-from tests.cli import KEPT, check_json, run_launchtui
+from tests.cli import check_json, run_launchtui
 from tests.probe_db.support import stamp
 from tests.servers.mariadb import MariaDB
 
@@ -146,18 +146,8 @@ def stack(mariadb: MariaDB, tmp_path: Path) -> Iterator[Stack]:
 
 
 def launchtui(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    """`launchtui migrate ARGS` as run_launchtui runs it, but with stdin that is no terminal."""
-    base = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
-    return subprocess.run(
-        [sys.executable, "-m", "launchtui", "migrate", *args, *stack.inputs()],
-        capture_output=True,
-        text=True,
-        env=base,
-        cwd=stack.root,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+    """`launchtui migrate ARGS` with the stack's inputs, from its folder."""
+    return run_launchtui("migrate", *args, *stack.inputs(), cwd=stack.root, timeout=120)
 
 
 def final_json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
