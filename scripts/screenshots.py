@@ -206,6 +206,12 @@ def real_stack() -> Iterator[Stack]:
         database_url = db.url_for(port=link.port, query=f"ssl_ca={bundle}")
         uploads = root / "uploads"
         uploads.mkdir()
+        # Uploads nobody cleaned: tmp.cleanup warns, and its fix key offers the cleanup.
+        for n, hours in enumerate((75, 52, 30, 2)):
+            upload = uploads / f"avatar-{n + 1}.jpg"
+            upload.write_bytes(b"\xff" * (180_000 + 41_000 * n))
+            stamp = time.time() - hours * 3600
+            os.utime(upload, (stamp, stamp))
         env_file = root / ".env.production"
         env_file.write_text(backend_env(database_url, api, uploads), encoding="utf-8")
         frontend_env_file = root / ".env.frontend"
@@ -269,6 +275,26 @@ async def palette(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
+def fixing(cid: str) -> Step:
+    """Select a check and press the fix key: the action's plan, waiting for the user's go."""
+
+    async def step(pilot: Pilot[object]) -> None:
+        from launchtui.tui.screens.action import ActionScreen
+        from tests.tui.helpers import until
+
+        app = pilot.app
+        assert isinstance(app, LaunchApp)
+        app.checklist.select_check(cid)
+        await pilot.press("f")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ActionScreen) and app.screen.state != "planning",
+            "the plan",
+        )
+
+    return step
+
+
 SHOTS: tuple[tuple[str, tuple[int, int], str, Step], ...] = (
     ("checklist-80x24-dark", (80, 24), "textual-dark", at_launch),
     ("checklist-80x24-light", (80, 24), "textual-light", at_launch),
@@ -277,6 +303,9 @@ SHOTS: tuple[tuple[str, tuple[int, int], str, Step], ...] = (
     ("detail-120x40-dark", (120, 40), "textual-dark", database_detail),
     ("detail-80x24-light", (80, 24), "textual-light", database_detail),
     ("wide-160x45-dark", (160, 45), "textual-dark", showing("security.headers")),
+    ("incidents-120x40-dark", (120, 40), "textual-dark", showing("cloudinary.quota")),
+    ("migrate-120x40-dark", (120, 40), "textual-dark", fixing("db.migrations")),
+    ("cleanup-80x24-dark", (80, 24), "textual-dark", fixing("tmp.cleanup")),
     ("help-80x24-dark", (80, 24), "textual-dark", help_screen),
     ("palette-120x40-dark", (120, 40), "textual-dark", palette),
 )

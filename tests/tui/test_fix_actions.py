@@ -44,7 +44,7 @@ def modal(app: LaunchApp) -> ActionScreen:
 def modal_text(app: LaunchApp) -> str:
     screen = modal(app)
     parts = [str(screen.query_one("#action-summary").content)]
-    parts += [str(line) for line in screen.query_one("#action-log").lines]
+    parts += [line.text for line in screen.query_one("#action-log").lines]
     result = screen.query_one("#action-result")
     if result.display:
         parts.append(str(result.content))

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Log, ProgressBar, Static
+from textual.widgets import Button, ProgressBar, RichLog, Static
 
 from launchtui.core.actions import Action, ActionError, Finished, Output, Plan, Progress
 from launchtui.tui.widgets.badges import badge
@@ -81,7 +81,10 @@ class ActionScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="action"):
             yield Static(Content.styled("Looking…", "$text-muted italic"), id="action-summary")
-            yield Log(id="action-log", max_lines=MAX_LINES, auto_scroll=True)
+            # Wrapped: a long path or SQL line stays readable at 80 columns.
+            yield RichLog(
+                id="action-log", max_lines=MAX_LINES, wrap=True, min_width=20, markup=False
+            )
             yield ProgressBar(id="action-progress", show_eta=True)
             yield Static(id="action-result")
             with Horizontal(id="action-buttons"):
@@ -128,7 +131,9 @@ class ActionScreen(ModalScreen[None]):
             return
         plan = self.plan = message.plan
         summary.update(Content(plan.summary))
-        self.query_one(Log).write_lines(plan.steps or ["(no details)"])
+        log_view = self.query_one(RichLog)
+        for step in plan.steps or ("(no details)",):
+            log_view.write(step)
         if plan.nothing_to_do:
             self.state = "done"
             self._done_buttons()
@@ -150,7 +155,7 @@ class ActionScreen(ModalScreen[None]):
         confirm = self.query_one("#action-confirm", Button)
         confirm.disabled = True
         confirm.display = False
-        log_view = self.query_one(Log)
+        log_view = self.query_one(RichLog)
         log_view.clear()
         log_view.display = False  # shown again when the action prints something
         self.run_worker(
@@ -189,9 +194,9 @@ class ActionScreen(ModalScreen[None]):
     def on__event(self, message: _Event) -> None:
         event = message.event
         if isinstance(event, Output):
-            log_view = self.query_one(Log)
+            log_view = self.query_one(RichLog)
             log_view.display = True
-            log_view.write_line(event.line)
+            log_view.write(event.line)
         elif isinstance(event, Progress):
             bar = self.query_one(ProgressBar)
             bar.display = True
