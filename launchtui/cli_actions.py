@@ -120,6 +120,8 @@ def run_action(
     if plan.nothing_to_do:
         face.end(True, "Nothing to do.", plan.fields, t0)
         return EXIT_OK
+    if not plan.ask:
+        yes = True  # nothing that exists is changed: nothing to ask
     if not yes and action.unconfirmed == "dry-run":
         face.end(
             True,

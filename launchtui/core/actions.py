@@ -36,6 +36,11 @@ class Plan:
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
     # The label of the confirming button in the TUI ("Delete 12 files", "Run flask db upgrade").
     confirm_label: str = "Run"
+    # False: the plan changes nothing that exists (a new backup file), so the faces go on
+    # without asking; the TUI still shows the plan while it runs.
+    ask: bool = True
+    # The TUI makes the user type this word (the target database's name) to confirm.
+    confirm_word: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,16 @@ CONFIG_FILE = "launchtui.toml"
 
 # Keys a profile may hold, with the type each must have.
 PATH_KEYS = ("env_file", "frontend_env_file", "backend_dir", "backup_dir", "ca_file", "tmp_dir")
-STR_KEYS = ("frontend_url", "backend_url", "health_path", "migrate_command")
+STR_KEYS = (
+    "frontend_url",
+    "backend_url",
+    "health_path",
+    "migrate_command",
+    "offsite",
+    "offsite_endpoint",
+)
 LINK_KEYS = ("vercel", "railway", "render", "tidb_console", "cloudinary_console")
-PROFILE_KEYS = frozenset((*PATH_KEYS, *STR_KEYS, "links", "silence"))
+PROFILE_KEYS = frozenset((*PATH_KEYS, *STR_KEYS, "links", "silence", "encrypt_to", "keep"))
 
 
 class ConfigError(Exception):
@@ -39,6 +46,10 @@ class Settings:
     ca_file: Path | None = None
     tmp_dir: Path | None = None  # the temp/upload dir `cleanup` works in (else config.py's)
     migrate_command: str | None = None  # what `migrate` runs instead of `flask db upgrade`
+    offsite: str | None = None  # s3://bucket/prefix for offsite backup copies
+    offsite_endpoint: str | None = None  # an S3-compatible endpoint (R2, B2, MinIO)
+    encrypt_to: tuple[str, ...] = ()  # age recipients (public keys only)
+    keep: int | None = None  # how many complete backups of each kind to keep
     links: Mapping[str, str] = field(default_factory=dict)
     silence: frozenset[str] = frozenset()
 
@@ -121,6 +132,16 @@ def _validate_profile(path: Path, name: str, body: dict[str, Any]) -> None:
             f"{where}.links has unknown key(s) {', '.join(odd_links)}; "
             f"known keys: {', '.join(LINK_KEYS)}."
         )
+    encrypt_to = body.get("encrypt_to", [])
+    if isinstance(encrypt_to, str):
+        encrypt_to = [encrypt_to]
+    if not isinstance(encrypt_to, list) or not all(isinstance(r, str) for r in encrypt_to):
+        raise ConfigError(
+            f'{where}: `encrypt_to` must be a list of age recipients, like ["age1..."].'
+        )
+    keep = body.get("keep")
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise ConfigError(f"{where}: `keep` must be a whole number of backups, 1 or more.")
     silence = body.get("silence", [])
     if not isinstance(silence, list) or not all(isinstance(s, str) for s in silence):
         raise ConfigError(
@@ -207,9 +228,12 @@ def load_settings(
                 f"{config_path}: `silence` names unknown check id(s): {', '.join(unknown)}."
             )
 
+    recipients = profile.get("encrypt_to", [])
     return Settings(
         profile=profile_name,
         config_path=config_path,
+        encrypt_to=tuple([recipients] if isinstance(recipients, str) else recipients),
+        keep=profile.get("keep"),
         links=dict(profile.get("links", {})),
         silence=silence,
         **values,
@@ -285,6 +309,13 @@ health_path = "/health"
 # tmp_dir = "/srv/app/uploads"
 # What `launchtui migrate` runs in backend_dir (default: flask db upgrade).
 # migrate_command = "flask db upgrade"
+# Offsite copies of every backup (S3-compatible; credentials from the AWS_* variables).
+# offsite = "s3://your-bucket/launchtui"
+# offsite_endpoint = "https://<account>.r2.cloudflarestorage.com"
+# Encrypt backups to these age recipients (public keys only; keep the identity elsewhere).
+# encrypt_to = ["age1..."]
+# Keep the newest N complete backups of each kind, locally and offsite.
+# keep = 14
 # Check ids to leave out of verdicts, like Django's SILENCED_SYSTEM_CHECKS.
 silence = []
 

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, ProgressBar, RichLog, Static
+from textual.widgets import Button, Input, ProgressBar, RichLog, Static
 
 from launchtui.core.actions import Action, ActionError, Finished, Output, Plan, Progress
 from launchtui.tui.widgets.badges import badge
@@ -87,6 +87,7 @@ class ActionScreen(ModalScreen[None]):
             )
             yield ProgressBar(id="action-progress", show_eta=True)
             yield Static(id="action-result")
+            yield Input(id="action-word")
             with Horizontal(id="action-buttons"):
                 yield Button("Run", id="action-confirm", variant="warning", disabled=True)
                 yield Button("Cancel", id="action-cancel")
@@ -98,6 +99,7 @@ class ActionScreen(ModalScreen[None]):
         self.query_one("#action-progress").display = False
         self.query_one("#action-result").display = False
         self.query_one("#action-confirm").display = False
+        self.query_one("#action-word").display = False
         self.run_worker(
             self._plan,
             thread=True,
@@ -139,11 +141,32 @@ class ActionScreen(ModalScreen[None]):
             self._done_buttons()
             return
         self.state = "ready"
+        if not plan.ask:  # nothing that exists changes: one key was the go
+            self._confirmed()
+            return
         confirm = self.query_one("#action-confirm", Button)
         confirm.label = plan.confirm_label
         confirm.display = True
+        if plan.confirm_word:
+            # Typing the name, not pressing enter, confirms what cannot be undone.
+            word = self.query_one("#action-word", Input)
+            word.placeholder = f"type {plan.confirm_word} to confirm"
+            word.display = True
+            confirm.disabled = True
+            word.focus()
+            return
         confirm.disabled = False
         confirm.focus()
+
+    @on(Input.Changed, "#action-word")
+    def _word_typed(self, event: Input.Changed) -> None:
+        wanted = self.plan.confirm_word if self.plan else None
+        self.query_one("#action-confirm", Button).disabled = event.value != wanted
+
+    @on(Input.Submitted, "#action-word")
+    def _word_submitted(self, event: Input.Submitted) -> None:
+        if self.plan is not None and event.value == self.plan.confirm_word:
+            self._confirmed()
 
     # -- running -------------------------------------------------------------
 
@@ -151,7 +174,12 @@ class ActionScreen(ModalScreen[None]):
     def _confirmed(self) -> None:
         if self.state != "ready" or self.plan is None:
             return
+        if self.plan.confirm_word and self.query_one("#action-word", Input).value != (
+            self.plan.confirm_word
+        ):
+            return
         self.state = "running"
+        self.query_one("#action-word", Input).display = False
         confirm = self.query_one("#action-confirm", Button)
         confirm.disabled = True
         confirm.display = False
