@@ -1,4 +1,4 @@
-"""The command line: `launchtui` (the TUI), `check`, `migrate`, `cleanup`, `init`, `report`."""
+"""The command line: `launchtui` (the TUI), `check`, `backup`, `restore`, `migrate`, `cleanup`, `init`, `report`."""
 
 from __future__ import annotations
 
@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the crontab line that runs this cleanup as a standalone job",
     )
     _add_action_flags(cleanup, yes_help="delete the files (without it: a dry run)")
+
+    from launchtui import cli_backup
+
+    cli_backup.add_parsers(sub, _add_action_flags)
 
     init = sub.add_parser("init", help=f"write a commented starter {CONFIG_FILE}")
     init.add_argument(
@@ -273,6 +277,20 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return _action("cleanup", args, options)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from launchtui.cli_backup import backup_options
+
+    settings = _settings(args)
+    return _action(f"backup-{args.kind}", args, backup_options(args, settings))
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from launchtui.cli_backup import restore_options
+
+    settings = _settings(args)
+    return _action(f"restore-{args.kind}", args, restore_options(args, settings))
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from launchtui.tui.app import run_app
@@ -286,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": cmd_check,
         "migrate": cmd_migrate,
         "cleanup": cmd_cleanup,
+        "backup": cmd_backup,
+        "restore": cmd_restore,
         "init": cmd_init,
         "report": cmd_report,
     }
