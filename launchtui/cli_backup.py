@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from launchtui.actions import DEFAULT_COMPRESS, DEFAULT_MAX_WAIT_S
 from launchtui.core.config import ConfigError, Settings
 
 AddFlags = Callable[..., None]
@@ -68,7 +69,7 @@ def add_parsers(sub: Any, add_action_flags: AddFlags) -> None:
     db.add_argument(
         "--compress",
         choices=("zstd", "gzip", "none"),
-        default="zstd",
+        default=DEFAULT_COMPRESS,
         help="compression while streaming (default: zstd; gzip is several times slower)",
     )
     db.add_argument(
@@ -106,7 +107,7 @@ def add_parsers(sub: Any, add_action_flags: AddFlags) -> None:
         "--max-wait",
         metavar="AGE",
         type=_seconds,
-        default=15 * 60.0,
+        default=DEFAULT_MAX_WAIT_S,
         help="how long to wait out a rate limit before stopping resumably (default: 15m)",
     )
     _offsite_flags(media)

@@ -33,6 +33,7 @@ __all__ = [
     "Plan",
     "Progress",
     "default_actions",
+    "default_options",
     "execute_action",
     "for_check",
     "plan_action",
@@ -46,6 +47,29 @@ def default_actions() -> dict[str, Action]:
 
     found = [migrate.ACTION, cleanup.ACTION]
     return {a.id: a for a in sorted(found, key=lambda a: a.section)}
+
+
+# What the CLI's flags give when none is passed; the profile fills in the rest.
+DEFAULT_COMPRESS = "zstd"
+DEFAULT_MAX_WAIT_S = 15 * 60.0
+
+
+def default_options(action_id: str) -> dict[str, Any]:
+    """An action's options with no flag given (the TUI's keys run it so)."""
+    offsite = {"offsite": None, "offsite_endpoint": None, "keep": None}
+    if action_id == "backup-db":
+        return {
+            **offsite,
+            "compress": DEFAULT_COMPRESS,
+            "verify_restore": False,
+            "restore_into": None,
+            "encrypt_to": [],
+            "identity": None,
+            "target_password": None,
+        }
+    if action_id == "backup-media":
+        return {**offsite, "download": False, "resume": False, "max_wait": DEFAULT_MAX_WAIT_S}
+    return {}
 
 
 def for_check(check_id: str) -> Action | None:

@@ -30,8 +30,8 @@ class AppAction:
         )
 
 
-# Keys, footer, help and palette all come from this list: backups (b, m) and incident
-# runbooks (i) join it when they exist. Unprefixed actions run on the checklist screen.
+# Keys, footer, help and palette all come from this list; incident runbooks (i) join it
+# when they exist. Unprefixed actions run on the checklist screen.
 ACTIONS: list[AppAction] = [
     AppAction("rerun", "r", "rerun", "Re-run", "Run the selected check again."),
     AppAction("run_all", "R", "app.run_all", "Run all", "Run the whole checklist again."),
@@ -45,6 +45,21 @@ ACTIONS: list[AppAction] = [
         "Fix",
         "Run the action that fixes the selected item (migrate on 2.1, cleanup on 3.2): "
         "its plan first, then your go.",
+    ),
+    AppAction(
+        "backup_db",
+        "b",
+        "app.run_action('backup-db')",
+        "Backup DB",
+        "Take a verified database backup now (launchtui backup db, with the profile's options).",
+    ),
+    AppAction(
+        "backup_media",
+        "m",
+        "app.run_action('backup-media')",
+        "Media",
+        "Take a full Cloudinary inventory now (launchtui backup media).",
+        footer=False,
     ),
     AppAction(
         "sign_off",

@@ -197,7 +197,7 @@ class LaunchApp(App[int]):
 
     def run_fix(self, cid: str) -> None:
         """Open the action that fixes this check, or say that none does."""
-        from launchtui.actions import for_check
+        from launchtui.actions import default_options, for_check
         from launchtui.tui.screens.action import ActionScreen
 
         action = for_check(cid)
@@ -206,14 +206,14 @@ class LaunchApp(App[int]):
                 f"No action fixes {cid}; its fix is in the detail panel.", severity="warning"
             )
             return
-        self.push_screen(ActionScreen(action))
+        self.push_screen(ActionScreen(action, default_options(action.id)))
 
     def action_run_action(self, action_id: str) -> None:
         """Open an action by id (the palette)."""
-        from launchtui.actions import default_actions
+        from launchtui.actions import default_actions, default_options
         from launchtui.tui.screens.action import ActionScreen
 
-        self.push_screen(ActionScreen(default_actions()[action_id]))
+        self.push_screen(ActionScreen(default_actions()[action_id], default_options(action_id)))
 
     def action_run_all(self) -> None:
         self.start_run(None, source="all")
