@@ -213,6 +213,11 @@ class LaunchApp(App[int]):
         from launchtui.actions import default_actions, default_options
         from launchtui.tui.screens.action import ActionScreen
 
+        if action_id == "restore-db":  # it needs a backup and a target first
+            from launchtui.tui.screens.restore import RestoreScreen
+
+            self.push_screen(RestoreScreen())
+            return
         self.push_screen(ActionScreen(default_actions()[action_id], default_options(action_id)))
 
     def action_run_all(self) -> None:
