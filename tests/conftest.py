@@ -23,5 +23,6 @@ pytest_plugins = [
     "tests.servers.mariadb",
     "tests.servers.https",
     "tests.servers.cloudinary_api",
+    "tests.servers.s3",
     "tests.cloudinary_sdk",
 ]
