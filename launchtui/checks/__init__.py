@@ -17,6 +17,7 @@ from launchtui.checks import (  # noqa: F401, I001  (each module registers its c
     frontend_bundle,
     backup_tools,
     backups,
+    backup_offsite,
     pool,
     tempfiles,
     https,
