@@ -68,7 +68,6 @@ def _fix_command(kind: str, loc: OffsiteLocation) -> str:
     section="2.2",
     title="Backups copied offsite",
     kind="live",
-    after=("backup.database", "backup.media"),
     timeout=OFFSITE_TIMEOUT,
 )
 async def backup_offsite(ctx: Context) -> Verdict:
