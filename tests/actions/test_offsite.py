@@ -106,7 +106,9 @@ async def test_a_media_inventory_goes_offsite_and_its_download_folder_stays_loca
     run = await run_after(context(tmp_path, s3), path, "media")
 
     assert run.done.ok, run.done.summary
-    assert s3.object_keys() == sorted([f"nightly/{path.name}", f"nightly/{manifest_path(path).name}"])
+    assert s3.object_keys() == sorted(
+        [f"nightly/{path.name}", f"nightly/{manifest_path(path).name}"]
+    )
     assert _manifest(path)["offsite"]["sha256"] == _manifest(path)["sha256"]
     assert any(f"{folder.name}/ stay local only" in line for line in run.lines)
 
