@@ -171,6 +171,12 @@ VERDICTS: dict[str, Fixed] = {
         "Take one now with `launchtui backup db` and schedule it at least daily.",
         "launchtui backup db",
     ),
+    "backup.offsite": Fixed(
+        SKIP,
+        "No offsite location is configured, so no backup is copied off this box; set "
+        "`offsite` (and `offsite_endpoint`) in the profile.",
+        {},
+    ),
     "backup.media": Fixed(
         SKIP,
         "No media inventory yet: the backup directory has none.",
