@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from launchtui.probes.backup_files import (
     BackupListing,
     PartialFile,
     list_backups,
+    media_state_path,
 )
 from launchtui.probes.backup_verify import Verification, verify_db_backup, verify_media_inventory
 
@@ -28,6 +30,11 @@ LOOKBACK = 5
 VERIFY_BUDGET = 100.0
 BACKUP_TIMEOUT = VERIFY_BUDGET + 10.0
 MEDIA_COMMAND = "launchtui backup media"
+MEDIA_RESUME = f"{MEDIA_COMMAND} --resume"
+MEDIA_RESUME_FIX = (
+    f"Run `{MEDIA_RESUME}`: it continues the interrupted listing from its saved cursors "
+    "(a new run without --resume starts over)."
+)
 SEED_SNIPPET = (
     'the checklist\'s resources(type="upload", max_results=500) lists only the first 500 '
     "image uploads: no next_cursor paging, no video or raw files, no private or "
@@ -252,6 +259,15 @@ async def _broken(
     )
 
 
+def _resumable(stale: list[PartialFile]) -> bool:
+    """An interrupted inventory that `backup media --resume` can continue (its state is there)."""
+    for p in stale:
+        final = p.path.with_name(p.path.name[1:].removesuffix(".partial"))
+        if media_state_path(final).exists():
+            return True
+    return False
+
+
 @check("backup.media", section="2.3", title="A recent media inventory", timeout=BACKUP_TIMEOUT)
 async def backup_media(ctx: Context) -> Verdict:
     """The newest Cloudinary inventory is complete, matches its manifest, and is recent."""
@@ -259,13 +275,24 @@ async def backup_media(ctx: Context) -> Verdict:
     listing, trouble, v, stale = await _survey(ctx, "media", verify_media_inventory, deadline)
     if listing is None or v is None:
         note = {"checklist snippet": SEED_SNIPPET}
-        return _no_backup("media inventory", _backup_dir(ctx), trouble, stale, MEDIA_COMMAND, note)
+        verdict = _no_backup(
+            "media inventory", _backup_dir(ctx), trouble, stale, MEDIA_COMMAND, note
+        )
+        if stale and _resumable(stale):
+            verdict = dataclasses.replace(
+                verdict, remediation=MEDIA_RESUME_FIX, command=MEDIA_RESUME
+            )
+        return verdict
     evidence = _common_evidence(v, listing, len(listing.media))
     m = v.manifest or {}
     if m:
         evidence["cloud"] = m["cloud_name"]
         evidence["resources"] = m["resources"]
-        evidence["by type"] = ", ".join(f"{k} {n}" for k, n in sorted(m["by_type"].items()))
+        sizes = m.get("bytes_by_type") or {}
+        evidence["by type"] = ", ".join(
+            f"{k} {n}" + (f" ({format_size(sizes[k])})" if k in sizes else "")
+            for k, n in sorted(m["by_type"].items())
+        )
     if stale:
         evidence["interrupted"] = _partials_note(stale)
     evidence["checklist snippet"] = SEED_SNIPPET
@@ -304,7 +331,8 @@ async def backup_media(ctx: Context) -> Verdict:
             f"The newest media inventory {v.path.name} is good, but an interrupted one was left "
             f"behind: {_partials_note(stale)}.",
             evidence,
-            remediation="Delete the .partial file.",
+            remediation=MEDIA_RESUME_FIX if _resumable(stale) else "Delete the .partial file.",
+            command=MEDIA_RESUME if _resumable(stale) else None,
         )
     return passed(
         f"The newest media inventory {v.path.name} is complete: {v.lines} resources, "

@@ -26,6 +26,16 @@ Media inventories (checklist 2.3)
       to resources), complete, next_cursor, started_at, finished_at.
     `complete: false` with a string `next_cursor` is a listing that stopped early (a rate
     limit) and can be resumed from that cursor; `complete: true` has `next_cursor: null`.
+    Optional members: bytes_by_type ({"image/upload": bytes, ...}, the same keys as by_type),
+    pages (Admin API pages read), and download ({dir, files, bytes, complete, failed,
+    finished_at}) when the originals were fetched.
+    media_<cloud>_<stamp>/               with --download, the originals as
+                                         <resource_type>/<type>/<public_id>[.<format>]
+    .media_<cloud>_<stamp>.state.json    `launchtui backup media` while it lists (and after it
+      stopped at a rate limit): kind "media-state", format 1, file (the final name), cloud_name,
+      started_at, committed (bytes of the `.partial` inventory its listings account for),
+      resources, listings ({"image/upload": {next_cursor, done, pages}, ...}), complete false.
+      Written atomically after every page; `backup media --resume` continues from it.
 
 Writing
     A file being written is named `.<final name>.partial` (leading dot: never mistaken for
@@ -58,6 +68,8 @@ _MAX_MANIFEST = 16 << 20
 _STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
 DB_NAME = re.compile(rf"^backup_(?P<label>.+)_{_STAMP}(?P<ext>\.sql(?:\.gz)?)$")
 MEDIA_NAME = re.compile(rf"^media_(?P<label>.+)_{_STAMP}(?P<ext>\.jsonl)$")
+MEDIA_STATE_SUFFIX = ".state.json"
+MEDIA_STATE = re.compile(rf"^\.media_(?P<label>.+)_{_STAMP}{re.escape(MEDIA_STATE_SUFFIX)}$")
 _PARTIAL = re.compile(rf"^\.(?P<name>(?P<kind>backup|media)_.+){re.escape(PARTIAL_SUFFIX)}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 FLAVORS = ("mariadb", "mysql")
@@ -125,6 +137,30 @@ def _stem(name: str) -> str:
 def manifest_path(path: Path) -> Path:
     """The manifest beside a backup file: same stem, `.manifest.json`."""
     return path.with_name(_stem(path.name) + MANIFEST_SUFFIX)
+
+
+def media_state_path(path: Path) -> Path:
+    """The resumable state of an inventory being listed, beside its final name (hidden)."""
+    return path.with_name(f".{_stem(path.name)}{MEDIA_STATE_SUFFIX}")
+
+
+def media_download_dir(path: Path) -> Path:
+    """The folder beside an inventory that `--download` fills with the originals."""
+    return path.with_name(_stem(path.name))
+
+
+def media_states(directory: Path, cloud: str | None = None) -> list[Path]:
+    """Interrupted inventories' state files (of one cloud), newest first; [] if none."""
+    found: list[tuple[str, Path]] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                m = MEDIA_STATE.match(entry.name)
+                if m and (cloud is None or m["label"] == safe_label(cloud)):
+                    found.append((m["stamp"], Path(entry.path)))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [p for _, p in sorted(found, reverse=True)]
 
 
 # -- listing ---------------------------------------------------------------
@@ -316,6 +352,10 @@ def _validate_media_fields(data: dict[str, Any]) -> list[str]:
         problems.append("its manifest says complete but still has a `next_cursor`")
     if not data["complete"] and not data["next_cursor"]:
         problems.append("its manifest says incomplete with no `next_cursor` to resume from")
+    if "bytes_by_type" in data and not (
+        _counts_ok(data["bytes_by_type"]) and set(data["bytes_by_type"]) <= set(data["by_type"])
+    ):
+        problems.append("its manifest's `bytes_by_type` is not a map like `by_type`'s of sizes")
     return problems
 
 

@@ -51,6 +51,7 @@ class Verification:
     footer: str | None = None
     lines: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    bytes_by_type: dict[str, int] = field(default_factory=dict)
     complete: bool = False
     next_cursor: str | None = None
     timed_out: bool = False
@@ -224,7 +225,8 @@ def verify_db_backup(path: Path, *, deadline: float | None = None) -> Verificati
     return v
 
 
-def _resource_key(line: bytes) -> str | None:
+def _resource_key(line: bytes) -> tuple[str, int] | None:
+    """A line's `resource_type/type` and its size (0 when not given), or None if not a resource."""
     try:
         item = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -234,7 +236,9 @@ def _resource_key(line: bytes) -> str | None:
     fields = [item.get(k) for k in ("public_id", "resource_type", "type")]
     if not all(isinstance(f, str) and f for f in fields):
         return None
-    return f"{fields[1]}/{fields[2]}"
+    size = item.get("bytes")
+    ok_size = isinstance(size, int) and not isinstance(size, bool) and size >= 0
+    return f"{fields[1]}/{fields[2]}", size if ok_size else 0
 
 
 def verify_media_inventory(path: Path, *, deadline: float | None = None) -> Verification:
@@ -246,11 +250,13 @@ def verify_media_inventory(path: Path, *, deadline: float | None = None) -> Veri
 
     def take(line: bytes) -> None:
         v.lines += 1
-        key = _resource_key(line)
-        if key is None:
+        found = _resource_key(line)
+        if found is None:
             bad.append(v.lines)
         else:
+            key, size = found
             v.by_type[key] = v.by_type.get(key, 0) + 1
+            v.bytes_by_type[key] = v.bytes_by_type.get(key, 0) + size
 
     for chunk in _read_through(v, deadline):
         *lines, buf = (buf + chunk).split(b"\n")
@@ -282,5 +288,7 @@ def verify_media_inventory(path: Path, *, deadline: float | None = None) -> Veri
             )
         elif not bad and m["by_type"] != v.by_type:
             v.problems.append("its resources per type do not match the manifest's `by_type`")
+        elif not bad and "bytes_by_type" in m and m["bytes_by_type"] != v.bytes_by_type:
+            v.problems.append("its bytes per type do not match the manifest's `bytes_by_type`")
         v.complete, v.next_cursor = m["complete"], m["next_cursor"]
     return v
