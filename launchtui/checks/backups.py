@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,30 @@ def format_size(size: float) -> str:
         if size < 1000:
             return f"{size:.1f} {unit}"
     return f"{size / 1000:.1f} GB"
+
+
+def restore_proof_words(proof: Mapping[str, Any]) -> str:
+    """A manifest's `verify_restore` proof in one sentence: when, where, what, the result."""
+    host, db = proof.get("host", "?"), proof.get("database", "?")
+    if proof.get("target") == "scratch":
+        gone = " (dropped afterwards)" if proof.get("dropped") else " (NOT dropped)"
+        where = f"the scratch database {db} on {host}{gone}"
+    else:
+        where = f"{db} on {host} (--restore-into)"
+    head = f"restored at {proof.get('at', '?')} into {where}; compared {proof.get('compared', '?')}"
+    differs = proof.get("differs") or []
+    if proof.get("ok") and not differs:
+        return f"passed: {head}: every table is equal ({proof.get('rows', '?')} rows)."
+    shown = []
+    for d in differs[:5]:
+        rows = f"source {d.get('source_rows')} rows, restored {d.get('restored_rows')}"
+        shown.append(f"{d.get('table')} ({d.get('why')}: {rows})")
+    more = f" and {len(differs) - 5} more" if len(differs) > 5 else ""
+    n = len(differs)
+    return (
+        f"FAILED: {head}: {n} of {proof.get('tables', '?')} tables differ: "
+        f"{', '.join(shown)}{more}. {proof.get('note', '')}".rstrip()
+    )
 
 
 # -- backup.database and backup.media --------------------------------------
@@ -193,6 +217,20 @@ async def backup_database(ctx: Context) -> Verdict:
     if m:
         evidence["dump tool"] = f"{m['tool']} ({m['flavor']} {m['tool_version']})"
     evidence["footer"] = v.footer or "missing"
+    if v.encrypted and v.footer:
+        evidence["footer"] += (
+            " (checked while the dump streamed, at backup time: the file is encrypted and "
+            "launchtui holds no identity to read it; its sha256 is checked now)"
+        )
+    if m.get("compression"):
+        evidence["compression"] = m["compression"]
+    if m.get("encrypted_to"):
+        evidence["encrypted to"] = ", ".join(m["encrypted_to"])
+    proof = m.get("verify_restore")
+    if isinstance(proof, dict):
+        evidence["restore proof"] = restore_proof_words(proof)
+    elif m:
+        evidence["restore proof"] = f"none: `{DB_COMMAND} --verify-restore` restores and compares"
     if stale:
         evidence["interrupted"] = _partials_note(stale)
     if v.timed_out:
@@ -214,6 +252,16 @@ async def backup_database(ctx: Context) -> Verdict:
             evidence,
             remediation=f"Take one now with `{DB_COMMAND}` and schedule it at least daily.",
             command=DB_COMMAND,
+        )
+    if isinstance(proof, dict) and not proof.get("ok"):
+        return warned(
+            f"The newest database backup {v.path.name} is complete ({detail}), but its restore "
+            f"test did not match the source: {restore_proof_words(proof)}",
+            evidence,
+            remediation=f"If the app was writing during the dump, run `{DB_COMMAND} "
+            "--verify-restore` again at a quiet time; otherwise restore the backup by hand "
+            "and compare the tables named.",
+            command=f"{DB_COMMAND} --verify-restore",
         )
     if stale:
         return warned(

@@ -6,16 +6,27 @@ platformdirs user data dir's `backups/`). `<stamp>` is the UTC start time as
 `[A-Za-z0-9._-]` replaced by `-`. Timestamps inside manifests are UTC `YYYY-mm-ddTHH:MM:SSZ`.
 
 Database dumps (checklist 2.2)
-    backup_<db>_<stamp>.sql  or  backup_<db>_<stamp>.sql.gz   mysqldump's output (gzip: one
-                                                             or more gzip members)
+    backup_<db>_<stamp>.sql[.zst|.gz][.age]                  mysqldump's output (zstd: one or
+                                                             more frames; gzip: one or more
+                                                             members), then age-encrypted
+                                                             when it ends in .age
     backup_<db>_<stamp>.manifest.json                        a JSON object:
       kind "database", format 1, file (the dump's file name), bytes (its size on disk),
       sha256 (hex, of the file as stored, compressed or not), database, host (the host name
       only: no user, password or port), tables (count), rows ({table: rows}, optional; when
       present one entry per table), tool ("mysqldump" | "mariadb-dump"),
       flavor ("mariadb" | "mysql"), tool_version, started_at, finished_at, complete (true).
+      Optional members (written by `launchtui backup db`): compression ("zstd" | "gzip" |
+      "none"), encrypted_to ([age recipients], public keys only; [] when not encrypted),
+      footer (the footer line, checked while the dump streamed: the only footer proof an
+      encrypted dump has without its identity), server_version, flags (the dump's flags,
+      no secrets, no option file), row_estimates and data_bytes ({table: N} from
+      information_schema), sql_bytes (the uncompressed dump's size), duration_ms, tls
+      ({ca, ca_source}), verify_restore (the restore proof: ok, at, target, compared,
+      tables, differs, ...; null until one ran), offsite (written by the offsite copy).
     A dump is complete only if its last line is mysqldump's footer
-    `-- Dump completed on YYYY-MM-DD hh:mm:ss` (`-- Dump completed` with --skip-dump-date).
+    `-- Dump completed on YYYY-MM-DD hh:mm:ss` (`-- Dump completed` with --skip-dump-date;
+    MariaDB pads a one-digit hour with a space: `2026-12-02  2:45:16`).
 
 Media inventories (checklist 2.3)
     media_<cloud>_<stamp>.jsonl          one JSON object per line and resource: public_id,
@@ -66,7 +77,10 @@ STALE_PARTIAL_SECONDS = 3600.0
 _MAX_MANIFEST = 16 << 20
 
 _STAMP = r"(?P<stamp>\d{8}T\d{6}Z)"
-DB_NAME = re.compile(rf"^backup_(?P<label>.+)_{_STAMP}(?P<ext>\.sql(?:\.gz)?)$")
+DB_NAME = re.compile(rf"^backup_(?P<label>.+)_{_STAMP}(?P<ext>\.sql(?:\.gz|\.zst)?(?:\.age)?)$")
+COMPRESSIONS = ("zstd", "gzip", "none")
+COMPRESSION_SUFFIX = {"zstd": ".zst", "gzip": ".gz", "none": ""}
+AGE_SUFFIX = ".age"
 MEDIA_NAME = re.compile(rf"^media_(?P<label>.+)_{_STAMP}(?P<ext>\.jsonl)$")
 MEDIA_STATE_SUFFIX = ".state.json"
 MEDIA_STATE = re.compile(rf"^\.media_(?P<label>.+)_{_STAMP}{re.escape(MEDIA_STATE_SUFFIX)}$")
@@ -117,9 +131,24 @@ def safe_label(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "-", name) or "unnamed"
 
 
-def backup_name(db: str, when: dt.datetime | None = None, *, compressed: bool = False) -> str:
-    """The final file name of a database dump started at `when`."""
-    return f"backup_{safe_label(db)}_{utc_stamp(when)}.sql{'.gz' if compressed else ''}"
+def backup_name(
+    db: str,
+    when: dt.datetime | None = None,
+    *,
+    compressed: bool = False,
+    compression: str | None = None,
+    encrypted: bool = False,
+) -> str:
+    """The final file name of a database dump started at `when` (`compressed`: gzip)."""
+    suffix = COMPRESSION_SUFFIX[compression or ("gzip" if compressed else "none")]
+    age = AGE_SUFFIX if encrypted else ""
+    return f"backup_{safe_label(db)}_{utc_stamp(when)}.sql{suffix}{age}"
+
+
+def db_compression(name: str) -> str:
+    """How a dump file is compressed, from its name: "zstd", "gzip" or "none"."""
+    inner = name.removesuffix(AGE_SUFFIX)
+    return "zstd" if inner.endswith(".zst") else "gzip" if inner.endswith(".gz") else "none"
 
 
 def media_name(cloud: str, when: dt.datetime | None = None) -> str:
@@ -128,7 +157,7 @@ def media_name(cloud: str, when: dt.datetime | None = None) -> str:
 
 
 def _stem(name: str) -> str:
-    for ext in (".sql.gz", ".sql", ".jsonl"):
+    for ext in (".sql.gz.age", ".sql.zst.age", ".sql.age", ".sql.gz", ".sql.zst", ".sql", ".jsonl"):
         if name.endswith(ext):
             return name[: -len(ext)]
     return name
@@ -337,6 +366,17 @@ def _validate_db_fields(data: dict[str, Any]) -> list[str]:
                 f"its manifest counts rows for {len(data['rows'])} tables "
                 f"but says there are {data['tables']}"
             )
+    if data.get("compression", "none") not in COMPRESSIONS:
+        problems.append(f"its manifest's `compression` is {data['compression']!r}")
+    elif data.get("compression", db_compression(data["file"])) != db_compression(data["file"]):
+        problems.append("its manifest's `compression` does not match the file's name")
+    recipients = data.get("encrypted_to", [])
+    if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+        problems.append("its manifest's `encrypted_to` is not a list of recipients")
+    elif data["file"].endswith(AGE_SUFFIX) and not recipients:
+        problems.append("its file is encrypted (.age) but its manifest names no recipients")
+    if not isinstance(data.get("verify_restore") or {}, dict):
+        problems.append("its manifest's `verify_restore` is not an object")
     return problems
 
 

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from launchtui.probes.backup_files import (
+    AGE_SUFFIX,
     DB_NAME,
     MEDIA_NAME,
+    db_compression,
     parse_utc,
     read_manifest,
     stamp_time,
@@ -29,9 +31,13 @@ from launchtui.probes.backup_files import (
 CHUNK = 1 << 20
 _TAIL = 4096
 _MAX_LINE = 1 << 20
+# MariaDB prints the hour with %2d: `-- Dump completed on 2026-12-02  2:45:16`.
 FOOTER = re.compile(
-    rb"(?:\A|\n)-- Dump completed(?: on (?P<when>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}))?[ \t\r\n]*\Z"
+    rb"(?:\A|\n)-- Dump completed"
+    rb"(?: on (?P<when>\d{4}-\d{2}-\d{2} +\d{1,2}:\d{2}:\d{2}))?[ \t\r\n]*\Z"
 )
+# Every age file starts with this line (age-encryption.org/v1 format).
+AGE_MAGIC = b"age-encryption.org/v1\n"
 
 
 class VerifyTimeout(Exception):
@@ -56,6 +62,8 @@ class Verification:
     next_cursor: str | None = None
     timed_out: bool = False
     mtime: float = 0.0
+    # An age-encrypted dump: its footer is the one its manifest says was checked at backup time.
+    encrypted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -167,6 +175,65 @@ class _Gunzip:
         return None
 
 
+class _Unzstd:
+    """Incremental zstd decoding over concatenated frames, fed in small slices."""
+
+    _SLICE = 1 << 16  # input per call: bounds what one call can expand to
+
+    def __init__(self) -> None:
+        import zstandard
+
+        self._dctx = zstandard.ZstdDecompressor()
+        self._error_type: type[Exception] = zstandard.ZstdError
+        self._d: Any = None
+        self.frames = 0
+        self.error: str | None = None
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        view = memoryview(data)
+        for start in range(0, len(view), self._SLICE):
+            piece = bytes(view[start : start + self._SLICE])
+            while piece and self.error is None:
+                if self._d is None:
+                    self._d = self._dctx.decompressobj()
+                    self.frames += 1
+                try:
+                    out = self._d.decompress(piece)
+                except self._error_type as exc:
+                    self.error = self._describe(exc)
+                    return
+                if out:
+                    yield out
+                if self._d.eof:
+                    piece, self._d = self._d.unused_data, None
+                else:
+                    piece = b""
+            if self.error is not None:
+                return
+
+    def _describe(self, exc: Exception) -> str:
+        if "Unknown frame descriptor" in str(exc):
+            if self.frames == 1:
+                return "it is named .zst but is not zstd data"
+            return "it has stray bytes after the end of its zstd stream"
+        if "checksum" in str(exc).lower():
+            return "its zstd checksum fails, so the data is corrupted"
+        return f"its zstd data is corrupted ({exc})"
+
+    def finish(self) -> str | None:
+        if self.error:
+            return self.error
+        if self._d is not None:
+            return "its zstd stream is truncated (the file ends mid-frame, so the dump was cut off)"
+        return None
+
+
+def stream_decoder(name: str) -> _Gunzip | _Unzstd | None:
+    """The incremental decoder a dump's name calls for (after decryption), or None for .sql."""
+    compression = db_compression(name)
+    return _Unzstd() if compression == "zstd" else _Gunzip() if compression == "gzip" else None
+
+
 def _begin(path: Path, kind: str) -> Verification:
     v = Verification(path, kind)
     manifest, problem = read_manifest(path)
@@ -195,18 +262,44 @@ def _compare(v: Verification) -> None:
         v.problems.append(f"it is {v.size} bytes but its manifest says {m['bytes']}")
 
 
+def _encrypted_footer(v: Verification, head: bytes) -> None:
+    """An encrypted dump cannot be read without its identity: its header, and the footer
+    its manifest says was checked while it streamed."""
+    recorded = (v.manifest or {}).get("footer")
+    if v.size == 0:
+        v.problems.insert(0, "it is empty")
+    elif not head.startswith(AGE_MAGIC):
+        v.problems.insert(0, "it is named .age but is not age-encrypted data")
+    elif isinstance(recorded, str) and FOOTER.search(recorded.encode("utf-8", "replace")):
+        v.footer = recorded.strip()
+    elif v.manifest is not None:
+        v.problems.insert(
+            0, "its manifest records no `-- Dump completed` footer checked at backup time"
+        )
+
+
 def verify_db_backup(path: Path, *, deadline: float | None = None) -> Verification:
-    """Check a dump against its manifest: checksum, size, gzip integrity and the footer."""
+    """Check a dump against its manifest: checksum, size, zstd/gzip integrity and the footer.
+
+    An encrypted (.age) dump is checked by its sha256 and size; its footer was checked at
+    backup time (the manifest's `footer`), since verifying it again needs the identity.
+    """
     v = _begin(Path(path), "database")
-    gunzip = _Gunzip() if v.path.name.endswith(".gz") else None
-    tail = b""
+    v.encrypted = v.path.name.endswith(AGE_SUFFIX)
+    decoder = None if v.encrypted else stream_decoder(v.path.name)
+    tail = head = b""
     for chunk in _read_through(v, deadline):
-        for piece in gunzip.feed(chunk) if gunzip else (chunk,):
+        if v.encrypted:
+            head = head if len(head) >= len(AGE_MAGIC) else (head + chunk)[: len(AGE_MAGIC)]
+            continue
+        for piece in decoder.feed(chunk) if decoder else (chunk,):
             tail = piece[-_TAIL:] if len(piece) >= _TAIL else (tail + piece)[-_TAIL:]
     if v.sha256 is None:  # timed out or unreadable, as `v` says
         return v
-    stream_problem = gunzip.finish() if gunzip else None
-    if v.size == 0:
+    stream_problem = decoder.finish() if decoder else None
+    if v.encrypted:
+        _encrypted_footer(v, head)
+    elif v.size == 0:
         v.problems.insert(0, "it is empty")
     elif stream_problem:
         v.problems.insert(0, stream_problem)
