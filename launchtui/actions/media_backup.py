@@ -27,6 +27,7 @@ from launchtui.core.context import Context
 from launchtui.core.files import partial_path
 from launchtui.probes import cloudinary as probe
 from launchtui.probes.backup_files import (
+    MEDIA_NAME,
     manifest_path,
     media_download_dir,
     media_name,
@@ -236,10 +237,11 @@ def _stopped_message(inv: Inventory, stopped: Stopped) -> str:
 
 def _free_name(final: Path) -> Path:
     """The planned name, or the next second's when a run of the same second has it."""
-    when = stamp_time(final.name[-len("20260101T000000Z.jsonl") : -len(".jsonl")])
-    cloud = final.name[len("media_") : -len("_20260101T000000Z.jsonl")]
+    m = MEDIA_NAME.match(final.name)
+    assert m is not None, final.name  # the plan named it with media_name()
+    when = stamp_time(m["stamp"])
     for i in range(10):
-        candidate = final.with_name(media_name(cloud, when + dt.timedelta(seconds=i)))
+        candidate = final.with_name(media_name(m["label"], when + dt.timedelta(seconds=i)))
         taken = (candidate, partial_path(candidate), media_state_path(candidate))
         if not any(p.exists() for p in taken):
             return candidate

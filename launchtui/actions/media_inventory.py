@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,8 @@ class Inventory:
     without_id: int = 0
     _seen: set[int] = field(default_factory=set, repr=False)
     _fd: int | None = field(default=None, repr=False)
+    # finish() runs in a thread: close() waits for it rather than pull the file from under it.
+    _io: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def partial(self) -> Path:
@@ -301,6 +304,10 @@ class Inventory:
 
     def finish(self) -> Completed:
         """Verify the file against the counts, rename it, write its manifest, drop the state."""
+        with self._io:
+            return self._finish()
+
+    def _finish(self) -> Completed:
         assert self._fd is not None
         digest, lines, offset = hashlib.sha256(), 0, 0
         while chunk := os.pread(self._fd, _READ, offset):
@@ -350,10 +357,11 @@ class Inventory:
         )
 
     def close(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)  # also drops the lock
-            self._fd = None
+        with self._io:
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)  # also drops the lock
+                self._fd = None
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -175,7 +175,8 @@ class Lister:
             if state.done:
                 self._pagers.pop(key, None)
             else:
-                ready.append(key)
+                # Next in line: a long listing's chain of pages is what the run waits for.
+                ready.appendleft(key)
             events: list[Output | Progress] = [self._progress(f"{key} page {state.pages}")]
             if answer.rate_limit.remaining == 0:
                 # The next request would be refused: pause before asking, not after.
