@@ -43,10 +43,10 @@ __all__ = [
 
 def default_actions() -> dict[str, Action]:
     """The shipped actions, by id, in checklist order."""
-    from launchtui.actions import cleanup, db_backup, media_backup, migrate
+    from launchtui.actions import cleanup, db_backup, db_restore, media_backup, migrate
 
     found = [migrate.ACTION, cleanup.ACTION, media_backup.ACTION]
-    found += [db_backup.ACTION]
+    found += [db_backup.ACTION, db_restore.ACTION]
     return {a.id: a for a in sorted(found, key=lambda a: a.section)}
 
 
