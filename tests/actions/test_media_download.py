@@ -7,14 +7,18 @@ authenticated assets without a valid SDK signature, and can be told to cut bodie
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from launchtui.actions import media_download
-from launchtui.core.actions import ActionEvent, Output, Progress
+from launchtui.core.actions import ActionError, ActionEvent, Output, Progress
+from launchtui.core.config import Settings
+from launchtui.core.context import Context
 from launchtui.probes.backup_files import read_manifest
 from tests.actions.media_support import (
     NINE,
@@ -179,6 +183,40 @@ async def test_an_asset_deleted_after_the_listing_is_named_and_the_others_are_ke
     for res in kept[1:]:
         assert _local(root, res).read_bytes() == api.asset_bytes(res)
     assert Path(end.fields["path"]).exists()  # the inventory itself is complete and kept
+
+
+async def test_over_https_the_ca_file_verifies_the_api_and_every_download(
+    tmp_path: Path,
+) -> None:
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca_pem = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_pem))
+    api = CloudinaryApi.start(tls=server_ctx)
+    try:
+        api.seed(3, "image", "upload", size=900)
+        api.seed(3, "image", "private", size=700)
+        host = f"127.0.0.1:{api.port}"
+        url = (
+            f"cloudinary://{api.key}:{api.secret}@{api.cloud}?upload_prefix=https://{host}"
+            f"&secure=true&secure_distribution={host}"
+        )
+        env = {"CLOUDINARY_URL": url}
+        untrusted = Context.build(Settings(backup_dir=tmp_path / "a"), environ=env)
+        with pytest.raises(ActionError, match="certificate verify failed"):
+            await run_backup(untrusted, options(download=True))
+        trusted = Context.build(Settings(backup_dir=tmp_path / "b", ca_file=ca_pem), environ=env)
+        _, events = await run_backup(trusted, options(download=True))
+        end = finished(events)
+        assert end.ok, end.summary
+        root = Path(end.fields["download_dir"])
+        for res in seeded(api).values():
+            assert _local(root, res).read_bytes() == api.asset_bytes(res)
+        signed = [p for p in _delivery_paths(api, 200) if "/private/s--" in p]
+        assert len(signed) == 3  # fetched over https, verified with the same CA
+    finally:
+        api.stop()
 
 
 def test_cli_download_json_and_no_secret_in_any_file_name_or_content(
