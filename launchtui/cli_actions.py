@@ -13,7 +13,15 @@ import time
 from collections.abc import Mapping
 from typing import IO, Any
 
-from launchtui.core.actions import Action, ActionError, Finished, Output, Plan, Progress
+from launchtui.core.actions import (
+    Action,
+    ActionError,
+    Finished,
+    Output,
+    Plan,
+    Progress,
+    progress_text,
+)
 from launchtui.core.context import Context
 
 EXIT_OK, EXIT_FAIL, EXIT_CANCELLED = 0, 1, 130
@@ -27,6 +35,7 @@ class _Face:
         self.out, self.err = out, err
         self.tty = bool(getattr(err, "isatty", lambda: False)())
         self._progress_shown = False
+        self.started = time.perf_counter()
 
     def say(self, text: str) -> None:
         """A line for the reader: stdout in text mode, nothing extra with JSON."""
@@ -42,12 +51,7 @@ class _Face:
     def progress(self, p: Progress) -> None:
         if self.json or not self.tty:
             return
-        if p.total:
-            pct = min(100.0, 100.0 * p.done / p.total)
-            amount = f"{pct:5.1f}% {p.done:g}/{p.total:g} {p.unit}".rstrip()
-        else:
-            amount = f"{p.done:g} {p.unit}".rstrip()
-        line = f"{amount}  {p.message}"[:79]
+        line = progress_text(p, time.perf_counter() - self.started)[:79]
         self.err.write("\r\x1b[K" + line)
         self.err.flush()
         self._progress_shown = True

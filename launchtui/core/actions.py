@@ -92,3 +92,37 @@ class Action:
     # "dry-run" reports the plan as the result (`cleanup` without --yes).
     unconfirmed: Literal["ask", "dry-run"] = "ask"
     help: str = ""
+
+
+def human_bytes(n: float) -> str:
+    """A byte count as people read it: 812 B, 41.2 MB, 1.3 GB."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(size) < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
+def progress_text(p: Progress, elapsed_s: float) -> str:
+    """One line for a progress event: how far, how fast, how long still (rate and ETA
+    from the time since the action started), then the action's own words."""
+    bytes_ = p.unit == "bytes"
+
+    def amount(x: float) -> str:
+        return human_bytes(x) if bytes_ else f"{x:,.0f}{' ' + p.unit if p.unit else ''}"
+
+    parts = [amount(p.done)]
+    if p.total:
+        parts = [
+            f"{amount(p.done)} of {amount(p.total)} ({min(100.0, 100 * p.done / p.total):.0f}%)"
+        ]
+    if elapsed_s > 0.5 and p.done > 0:
+        rate = p.done / elapsed_s
+        parts.append(f"{human_bytes(rate)}/s" if bytes_ else f"{rate:,.1f} {p.unit or 'items'}/s")
+        if p.total and p.total > p.done:
+            left = int((p.total - p.done) / rate)
+            parts.append(f"ETA {left // 60}:{left % 60:02d}")
+    if p.message:
+        parts.append(p.message)
+    return " · ".join(parts)

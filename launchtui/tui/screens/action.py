@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,7 +23,15 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, RichLog, Static
 
-from launchtui.core.actions import Action, ActionError, Finished, Output, Plan, Progress
+from launchtui.core.actions import (
+    Action,
+    ActionError,
+    Finished,
+    Output,
+    Plan,
+    Progress,
+    progress_text,
+)
 from launchtui.tui.widgets.badges import badge
 
 if TYPE_CHECKING:
@@ -73,6 +82,7 @@ class ActionScreen(ModalScreen[None]):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._lock = threading.Lock()
+        self._started = time.perf_counter()
 
     @property
     def launch_app(self) -> LaunchApp:
@@ -179,6 +189,7 @@ class ActionScreen(ModalScreen[None]):
         ):
             return
         self.state = "running"
+        self._started = time.perf_counter()
         self.query_one("#action-word", Input).display = False
         confirm = self.query_one("#action-confirm", Button)
         confirm.disabled = True
@@ -229,8 +240,8 @@ class ActionScreen(ModalScreen[None]):
             bar = self.query_one(ProgressBar)
             bar.display = True
             bar.update(total=event.total, progress=event.done)
-            if event.message:
-                self.query_one("#action-summary", Static).update(Content(event.message))
+            elapsed = time.perf_counter() - self._started
+            self.query_one("#action-summary", Static).update(Content(progress_text(event, elapsed)))
         elif isinstance(event, Finished):
             self._finish(event)
 
