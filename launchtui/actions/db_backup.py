@@ -40,8 +40,8 @@ from launchtui.actions.db_dump import (
 )
 from launchtui.actions.db_verify import (
     Verified,
-    create_scratch,
     drop_scratch,
+    make_scratch,
     restore_test,
     scratch_name,
 )
@@ -203,9 +203,8 @@ async def execute(
     out_fd: int | None = None
     try:
         if d["verify"] and d["target"] is None:
-            scratch = await ctx.to_thread(
-                create_scratch, db, scratch_name(db.name, utc_stamp(started))
-            )
+            scratch_db = scratch_name(db.name, utc_stamp(started))
+            scratch = await make_scratch(ctx, db, scratch_db)
             yield Output(f"Created the scratch database {scratch.where} for the restore test.")
         try:
             out_fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -226,6 +225,8 @@ async def execute(
             raise ActionError(why)
         assert ran.pumped is not None
         pumped = ran.pumped
+        for line in ran.stderr:  # its warnings, if it printed any
+            yield Output(f"{tool.name}: {line}")
         yield Output(
             f"Dump complete: {len(pumped.tables)} tables, {format_size(pumped.plain)} of SQL, "
             f"{format_size(pumped.stored)} on disk, in {ran.seconds:.1f} s."

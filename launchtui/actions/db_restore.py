@@ -217,6 +217,8 @@ async def execute(
             "restore again with --force."
         )
     assert ran.pumped is not None
+    for line in ran.stderr:  # its warnings, if it printed any
+        yield Output(f"{client.name}: {line}")
     if ran.pumped.sha256 != manifest["sha256"]:
         raise ActionError(
             f"{path.name} changed while it was being restored (its sha256 no longer matches "

@@ -10,6 +10,7 @@ source is read as it is now, after the dump, so a table written to since differs
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -111,6 +112,19 @@ def drop_scratch(source: Database, name: str) -> str | None:
             f"hand: DROP DATABASE {quote_ident(name)};"
         )
     return None
+
+
+async def make_scratch(ctx: Context, source: Database, name: str) -> Database:
+    """create_scratch in a thread; a cancel waits for it, then drops what it made."""
+    task = asyncio.ensure_future(ctx.to_thread(create_scratch, source, name))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        # The CREATE may already have run: let it end, and undo it if it did.
+        await asyncio.wait({task})
+        if not task.cancelled() and task.exception() is None:
+            await ctx.to_thread(drop_scratch, source, name)
+        raise
 
 
 def _base_tables(cur: Any, db: str) -> list[str]:
