@@ -201,6 +201,7 @@ async def execute(
     yield Output(f"Dumping {db.where} with {tool.name} to {final}.")
     scratch: Database | None = None
     out_fd: int | None = None
+    ours = False  # the .partial is ours to remove only once we created it
     try:
         if d["verify"] and d["target"] is None:
             scratch_db = scratch_name(db.name, utc_stamp(started))
@@ -208,6 +209,7 @@ async def execute(
             yield Output(f"Created the scratch database {scratch.where} for the restore test.")
         try:
             out_fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            ours = True
         except OSError as exc:
             raise ActionError(
                 f"{partial} cannot be created ({exc.strerror}); nothing was dumped."
@@ -267,7 +269,8 @@ async def execute(
     finally:
         if out_fd is not None:
             os.close(out_fd)
-        partial.unlink(missing_ok=True)
+        if ours:
+            partial.unlink(missing_ok=True)
         if scratch is not None:  # cancelled or an unexpected error: the scratch copy goes too
             with contextlib.suppress(Exception):
                 await ctx.to_thread(drop_scratch, db, scratch.name)
