@@ -691,3 +691,23 @@ def test_a_failed_offsite_copy_keeps_the_local_backup_and_exits_1(
     assert path.is_file() and manifest_path(path).is_file()
     result = asyncio.run(run_check("backup.database", backup_dir=out))
     assert result.status is Status.PASS  # the local backup itself is good
+
+
+def test_the_comparison_says_what_it_compared_when_no_checksum_can_serve() -> None:
+    from launchtui.actions.db_verify import _findings, _product
+
+    found = _findings(
+        ["kept", "lost", "grew"],
+        {"kept", "grew"},
+        {"kept": 3, "lost": 1, "grew": 5},
+        {"kept": 3, "grew": 4},
+        {},
+        {},
+    )
+    assert found["ok"] is False and found["checksums"] == 0 and found["rows"] == 7
+    assert "no CHECKSUM TABLE" in found["compared"] and "as TiDB" in found["compared"]
+    assert [(d["table"], d["why"]) for d in found["differs"]] == [
+        ("lost", "missing from the copy"),
+        ("grew", "row counts differ"),
+    ]
+    assert _product("8.0.11-TiDB-v7.5.0") == "tidb"  # whose checksums are never compared
