@@ -2,7 +2,8 @@
 
 HTTP (or HTTPS, given a TLS context) on 127.0.0.1. Admin API: `GET /v1_1/<cloud>/ping`, `/usage`,
 `/resources/<resource_type>[/<type>[/<public_id>]]` (paged with `next_cursor`), and
-`/<resource_type>/download` (the SDK's signed `private_download_url`), behind Basic auth,
+`/<resource_type>/download` (the SDK's signed `private_download_url`), `/config` and
+`POST /resources/search` (what `cld sync --pull` asks, for the benchmarks), behind Basic auth,
 with `X-FeatureRateLimit-*` headers and a real hourly allowance (420 when spent).
 Delivery host: `GET /<cloud>/<resource_type>/<type>[/s--SIG--]/v<version>/<public_id>.<format>`
 serves deterministic bytes of the seeded size (Range supported); private and authenticated
@@ -110,7 +111,7 @@ class CloudinaryApi:
     def start(cls, tls: ssl.SSLContext | None = None) -> CloudinaryApi:
         """Serve plain HTTP, or HTTPS with a server-side `tls` context."""
         api = cls()
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = _Server(("127.0.0.1", 0), _Handler)
         if tls is not None:
             httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
         api.scheme = "https" if tls is not None else "http"
@@ -294,8 +295,14 @@ class CloudinaryApi:
         return None
 
     def page(
-        self, account: Account, rtype: str, dtype: str | None, cursor: str | None, max_results: int
+        self,
+        account: Account,
+        rtype: str | None,
+        dtype: str | None,
+        cursor: str | None,
+        max_results: int,
     ) -> dict[str, Any]:
+        """One page of a listing (`rtype` None: every resource, as the Search API pages)."""
         with self.lock:
             if cursor is not None:
                 start = self._cursors.get(cursor)
@@ -305,7 +312,9 @@ class CloudinaryApi:
             else:
                 offset = 0
             keys = [
-                k for k in account.resources if k[0] == rtype and (dtype is None or k[1] == dtype)
+                k
+                for k in account.resources
+                if rtype in (None, k[0]) and (dtype is None or k[1] == dtype)
             ]
             items = sorted(
                 itertools.chain.from_iterable(account.resources[k] for k in keys),
@@ -352,6 +361,12 @@ _DELIVERY = re.compile(
 )
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of connections (nine listings, a
+    # download pool) would see SYNs dropped and retried a second later, which no CDN does.
+    request_queue_size = 256
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "cloudinary-loopback"
     protocol_version = "HTTP/1.1"
@@ -365,6 +380,34 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self.do_GET(head=True)
+
+    def do_POST(self) -> None:
+        """The Search API (`POST /v1_1/<cloud>/resources/search`): every resource, paged."""
+        split = urllib.parse.urlsplit(self.path)
+        self.query, self.head, self.cloud, self.api_key = {}, False, None, None
+        self.endpoint = "search"
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            body = {}
+        admin = _ADMIN.match(urllib.parse.unquote(split.path))
+        if admin is None or admin["rest"] != "resources/search":
+            return self._json(404, {"error": {"message": f"Unknown path {split.path}"}})
+        self.cloud = admin["cloud"]
+        account = self._authenticate(self.cloud)
+        if account is None:
+            return None
+        max_results = int(body.get("max_results") or 50)
+        try:
+            page = self.api.page(account, None, None, body.get("next_cursor"), max_results)
+        except LookupError:
+            return self._json(400, {"error": {"message": "Invalid next_cursor"}}, account)
+        found = [{**r, "access_mode": "public", "etag": r["asset_id"]} for r in page["resources"]]
+        out = {"total_count": len(found), "resources": found}
+        if "next_cursor" in page:
+            out["next_cursor"] = page["next_cursor"]
+        return self._json(200, out, account)
 
     def do_GET(self, head: bool = False) -> None:
         split = urllib.parse.urlsplit(self.path)
@@ -404,6 +447,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._json(420, {"error": {"message": "Rate Limit Exceeded"}}, account)
         if rest == ["ping"]:
             return self._json(200, {"status": "ok"}, account)
+        if rest == ["config"]:
+            return self._json(200, {"cloud_name": cloud, "settings": {"folder_mode": "fixed"}})
         if rest[0] == "usage" and len(rest) <= 2:
             return self._json(200, account.usage, account)
         if rest[0] == "resources" and len(rest) >= 2 and rest[1] in RESOURCE_FORMATS:
