@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 import time
 from collections.abc import Mapping
@@ -76,6 +77,10 @@ class _Face:
                 print(summary, file=self.out, flush=True)
             else:
                 print(f"launchtui: {summary}", file=self.err, flush=True)
+
+
+def _as_interrupt(signum: int, frame: object) -> None:
+    signal.raise_signal(signal.SIGINT)  # asyncio.run turns it into a cancel of the action
 
 
 def _confirm(face: _Face, plan: Plan) -> bool:
@@ -154,11 +159,16 @@ def run_action(
                 return event
         raise AssertionError("execute_action always ends with Finished")
 
+    # A `kill` (SIGTERM: systemd, cron's timeout, a closed SSH session's shell) cancels
+    # like ctrl+c does, so the action removes what it half-wrote and stops its children.
+    previous = signal.signal(signal.SIGTERM, _as_interrupt)
     try:
         finished = asyncio.run(drive())
     except KeyboardInterrupt:
         face.end(False, f"{action.id} cancelled; nothing more was done.", {}, t0)
         return EXIT_CANCELLED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     _show_checks(face, finished)
     fields = dict(finished.fields)
     if finished.checks:

@@ -72,16 +72,12 @@ class _Running:
         return (None, exc) if exc is not None else (self.task.result(), None)
 
 
-def _progress(
-    stats: Stats, t0: float, done: int, total: float | None, tables: int | None
-) -> Progress:
-    rate = stats.plain / max(1e-3, time.monotonic() - t0) / 1e6
+def _progress(stats: Stats, done: int, total: float | None, tables: int | None) -> Progress:
+    # The faces add the rate and the ETA; the tables done are the dump's own news.
     n = len(stats.tables)
     name = stats.tables[-1] if n else "(header)"
     where = f"table {n}/{tables} {name}" if tables else f"table {n} {name}"
-    return Progress(
-        done=done, total=total or None, unit="bytes", message=f"{where} · {rate:.0f} MB/s"
-    )
+    return Progress(done=done, total=total or None, unit="bytes", message=where)
 
 
 async def _drive(
@@ -144,7 +140,7 @@ async def run_dump(
         return pump_dump(tool.stdout_fd, out_fd, compression, recipients, stats, connected)
 
     def progress(t0: float) -> Progress:
-        return _progress(stats, t0, stats.plain, total_bytes, total_tables)
+        return _progress(stats, stats.plain, total_bytes, total_tables)
 
     async for event in _drive(ctx, tool, work, stats, progress, lambda: None):
         yield event
@@ -182,7 +178,7 @@ async def run_load(
         return done
 
     def progress(t0: float) -> Progress:
-        return _progress(stats, t0, stats.stored, size, total_tables)
+        return _progress(stats, stats.stored, size, total_tables)
 
     async for event in _drive(ctx, tool, work, stats, progress, tool.close_stdin):
         yield event
