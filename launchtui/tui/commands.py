@@ -75,7 +75,7 @@ class ActionsProvider(Provider):
         app: LaunchApp = self.app  # type: ignore[assignment]
         actions = [
             PaletteEntry(
-                f"{a.title} (launchtui {a.id})",
+                f"{a.title} (launchtui {a.id.replace('-', ' ')})",
                 partial(app.action_run_action, a.id),
                 a.help or f"Checklist {a.section}: plan first, then your go.",
                 True,
