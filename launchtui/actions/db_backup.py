@@ -51,6 +51,7 @@ from launchtui.core.config import default_backup_dir
 from launchtui.core.context import Context
 from launchtui.core.files import partial_path
 from launchtui.probes.backup_files import COMPRESSIONS, backup_name, manifest_path, utc_stamp
+from launchtui.probes.backup_verify import just_written
 from launchtui.probes.dump_tools import DumpTool
 
 _SHOWN_TABLES = 40
@@ -281,7 +282,9 @@ async def execute(
         else:
             yield event
     assert ended is not None
-    checks = await recheck(ctx, ["backup.database"])
+    # The re-check trusts the hash and footer seen while streaming, for this file unchanged.
+    with just_written(final, manifest["sha256"], str(manifest.get("footer") or "")):
+        checks = await recheck(ctx, ["backup.database"])
     yield Finished(ended.ok, ended.summary, ended.fields, ended.error, checks)
 
 
