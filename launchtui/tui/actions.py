@@ -34,7 +34,14 @@ class AppAction:
 # when they exist. Unprefixed actions run on the checklist screen.
 ACTIONS: list[AppAction] = [
     AppAction("rerun", "r", "rerun", "Re-run", "Run the selected check again."),
-    AppAction("run_all", "R", "app.run_all", "Run all", "Run the whole checklist again."),
+    AppAction(
+        "run_all",
+        "R",
+        "app.run_all",
+        "Run all",
+        "Run the whole checklist again.",
+        footer=False,  # 80 columns hold the rest; help and the palette list it
+    ),
     AppAction(
         "watch", "w", "app.toggle_watch", "Watch", "Re-probe the live checks every few seconds."
     ),
@@ -50,7 +57,7 @@ ACTIONS: list[AppAction] = [
         "backup_db",
         "b",
         "app.run_action('backup-db')",
-        "Backup DB",
+        "Backup",
         "Take a verified database backup now (launchtui backup db, with the profile's options).",
     ),
     AppAction(
