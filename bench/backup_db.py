@@ -5,6 +5,8 @@ default 2,000,000) and a small copy (about 25 MB), then times, median of --round
   - plain `mysqldump > file`, with exactly the flags launchtui uses (TLS verified);
   - `mysqldump | gzip > file` (gzip at its default level, the usual cron line);
   - `launchtui backup db --compress none` and `--compress zstd`;
+  - `mysqldump | cat > file` and `mysqldump | zstd -3 > file`: what a pipe and zstd
+    alone cost on this box, the floor under launchtui's numbers;
   - `mydumper` (Debian's package, if installed), as a reference row;
 and launchtui's peak RSS (VmHWM of its own process, the dump tool not counted) on the
 small and the large table, which should be flat.
@@ -49,7 +51,7 @@ def load(db: MariaDB, name: str, rows: int) -> None:
         f"INSERT INTO `{name}`.events SELECT seq, CONCAT('user-', seq % 9973), "
         "MD5(seq), seq % 100000 / 100, '2026-01-01' + INTERVAL (seq % 31536000) SECOND, "
         "IF(seq % 7 = 0, NULL, CONCAT('note ', seq)) "
-        f"FROM seq_1_to_{rows}"
+        f"FROM `{name}`.seq_1_to_{rows}"
     )
 
 
@@ -184,6 +186,11 @@ def main() -> None:
                 plain = [timed_shell(f"{argv} > {target}") for _ in range(args.rounds)]
                 size = target.stat().st_size
                 gz = [timed_shell(f"{argv} | gzip > {target}.gz") for _ in range(args.rounds)]
+                # The floor of any pipeline on this box: the dump through a pipe at all.
+                cat = [timed_shell(f"{argv} | cat > {target}") for _ in range(args.rounds)]
+                zst = [
+                    timed_shell(f"{argv} | zstd -q -3 > {target}.zst") for _ in range(args.rounds)
+                ]
             runs = {
                 c: [launchtui_backup(env, root / "b", c) for _ in range(args.rounds)]
                 for c in ("none", "zstd")
@@ -191,6 +198,8 @@ def main() -> None:
             results[name] = {
                 "plain": median(plain),
                 "gzip": median(gz),
+                "cat": median(cat),
+                "zstd_cli": median(zst),
                 "none": median([r[0] for r in runs["none"]]),
                 "zstd": median([r[0] for r in runs["zstd"]]),
                 "rss_none": max(r[1] for r in runs["none"]),
@@ -203,6 +212,11 @@ def main() -> None:
         print(f"dump of {big['mb']:.0f} MB ({args.rows:,} rows), median of {args.rounds}")
         print(f"mysqldump > file        {big['plain']:6.2f} s   1.00x")
         print(f"mysqldump | gzip        {big['gzip']:6.2f} s   {big['gzip'] / big['plain']:.2f}x")
+        print(f"mysqldump | cat > file  {big['cat']:6.2f} s   {big['cat'] / big['plain']:.2f}x")
+        print(
+            f"mysqldump | zstd -3     {big['zstd_cli']:6.2f} s   "
+            f"{big['zstd_cli'] / big['plain']:.2f}x"
+        )
         print(
             f"launchtui --compress none {big['none']:5.2f} s   "
             f"{big['none'] / big['plain']:.2f}x   (goal <= 1.05x)"
