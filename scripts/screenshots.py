@@ -295,6 +295,21 @@ def fixing(cid: str) -> Step:
     return step
 
 
+async def backing_up(pilot: Pilot[object]) -> None:
+    """b: the database backup in its modal, finished, with the re-checked backup.database."""
+    from launchtui.tui.screens.action import ActionScreen
+    from tests.tui.helpers import until
+
+    app = pilot.app
+    assert isinstance(app, LaunchApp)
+    app.action_run_action("backup-db")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, ActionScreen) and app.screen.state == "done",
+        "the backup",
+    )
+
+
 SHOTS: tuple[tuple[str, tuple[int, int], str, Step], ...] = (
     ("checklist-80x24-dark", (80, 24), "textual-dark", at_launch),
     ("checklist-80x24-light", (80, 24), "textual-light", at_launch),
@@ -306,6 +321,7 @@ SHOTS: tuple[tuple[str, tuple[int, int], str, Step], ...] = (
     ("incidents-120x40-dark", (120, 40), "textual-dark", showing("cloudinary.quota")),
     ("migrate-120x40-dark", (120, 40), "textual-dark", fixing("db.migrations")),
     ("cleanup-80x24-dark", (80, 24), "textual-dark", fixing("tmp.cleanup")),
+    ("backup-80x24-dark", (80, 24), "textual-dark", backing_up),
     ("help-80x24-dark", (80, 24), "textual-dark", help_screen),
     ("palette-120x40-dark", (120, 40), "textual-dark", palette),
 )

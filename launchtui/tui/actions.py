@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -105,3 +106,19 @@ ACTIONS: list[AppAction] = [
     ),
     AppAction("quit", "q", "app.quit", "Quit", "Leave launchtui."),
 ]
+
+
+@functools.cache
+def _fix_commands() -> dict[str, str]:
+    from launchtui.actions import default_actions
+
+    return {
+        cid: f"launchtui {a.id.replace('-', ' ')}"
+        for a in default_actions().values()
+        for cid in a.fixes
+    }
+
+
+def fix_command(check_id: str) -> str | None:
+    """The command the fix key runs on this check (`launchtui migrate`), if one does."""
+    return _fix_commands().get(check_id)

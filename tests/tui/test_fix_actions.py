@@ -66,6 +66,9 @@ async def test_fix_on_tmp_cleanup_plans_asks_deletes_and_shows_the_new_verdict(
         await settle(pilot)
         app.select_check("tmp.cleanup")
         assert app.board.results["tmp.cleanup"].status is Status.WARN
+        await pilot.pause()
+        label = app.checklist.query_one("#detail-fix-label")
+        assert "f runs launchtui cleanup" in str(label.content)
         await pilot.press("f")
         await until(pilot, lambda: getattr(app.screen, "state", "") == "ready", "the plan")
         text = modal_text(app)

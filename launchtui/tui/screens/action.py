@@ -194,9 +194,9 @@ class ActionScreen(ModalScreen[None]):
         confirm = self.query_one("#action-confirm", Button)
         confirm.disabled = True
         confirm.display = False
-        log_view = self.query_one(RichLog)
-        log_view.clear()
-        log_view.display = False  # shown again when the action prints something
+        # Kept on screen and sized while the action runs: lines written to a hidden log
+        # would wrap at its minimum width.
+        self.query_one(RichLog).clear()
         self.run_worker(
             self._execute,
             thread=True,
@@ -233,9 +233,7 @@ class ActionScreen(ModalScreen[None]):
     def on__event(self, message: _Event) -> None:
         event = message.event
         if isinstance(event, Output):
-            log_view = self.query_one(RichLog)
-            log_view.display = True
-            log_view.write(event.line)
+            self.query_one(RichLog).write(event.line)
         elif isinstance(event, Progress):
             bar = self.query_one(ProgressBar)
             bar.display = True
@@ -253,6 +251,17 @@ class ActionScreen(ModalScreen[None]):
     def _finish(self, finished: Finished) -> None:
         self.finished = finished
         self.state = "done"
+        bar = self.query_one(ProgressBar)
+        if finished.ok and bar.display:
+            bar.update(total=bar.total or 1, progress=bar.total or 1)  # estimates run short
+        took = time.perf_counter() - self._started
+        word = "Done" if finished.ok else "Stopped"
+        if self.plan is not None:
+            self.query_one("#action-summary", Static).update(
+                Content(f"{word} in {took:.1f} s. {self.plan.summary}")
+            )
+        log_view = self.query_one(RichLog)
+        log_view.display = bool(log_view.lines)
         style = "$text-success" if finished.ok else "$text-error"
         text = finished.summary if finished.ok else (finished.error or finished.summary)
         lines = [Content.styled(text, style)]

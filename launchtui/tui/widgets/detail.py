@@ -12,6 +12,7 @@ from textual.widgets import Label, Sparkline, Static
 
 from launchtui.core.model import Result
 from launchtui.core.registry import SECTIONS
+from launchtui.tui.actions import fix_command
 from launchtui.tui.board import Board, Phase
 from launchtui.tui.widgets.badges import badge, glyph
 
@@ -72,6 +73,10 @@ class CheckDetail(VerticalScroll):
         self._set("detail-evidence", _evidence(shown) if shown and shown.evidence else None)
         fix = shown.remediation if shown else ""
         self._set("detail-fix", prose(fix) if fix else None)
+        runs = fix_command(cid) if fix and shown and shown.status.rank > 0 else None
+        self.query_one("#detail-fix-label", Label).update(
+            f"Fix  [dim]f runs {runs}[/]" if runs else "Fix"
+        )
         command = shown.command if shown else None
         self._set("detail-command", Content(command) if command else None)
         samples = list(board.latency.get(cid, ()))
