@@ -239,6 +239,18 @@ def test_the_password_is_in_no_argv_or_environment_while_the_dump_runs(
 # -- failures: nothing under a final name ------------------------------------------
 
 
+def dump_under_way(proc: subprocess.Popen[str], out: Path) -> int | None:
+    """The pid of the dump tool once it has written 100 KB into its partial; None if never."""
+    deadline = time.monotonic() + s.WAIT_S
+    while time.monotonic() < deadline and proc.poll() is None:
+        partial = [p for p in out.glob(".*.partial")] if out.exists() else []
+        running = s.children_running(proc.pid, "mariadb-dump")
+        with contextlib.suppress(FileNotFoundError):  # renamed meanwhile: the dump ended
+            if running and partial and partial[0].stat().st_size > 100_000:
+                return running[0][0]
+    return None
+
+
 def test_a_killed_dump_fails_and_leaves_nothing(
     big: s.Source, tmp_path: Path, tmpdir_env: Path
 ) -> None:
@@ -254,14 +266,9 @@ def test_a_killed_dump_fails_and_leaves_nothing(
         "json",
         env={"TMPDIR": str(tmpdir_env)},
     )
-    deadline = time.monotonic() + s.WAIT_S
-    killed = None
-    while killed is None and time.monotonic() < deadline and proc.poll() is None:
-        partial = [p for p in out.glob(".*.partial")] if out.exists() else []
-        running = s.children_running(proc.pid, "mariadb-dump")
-        if running and partial and partial[0].stat().st_size > 100_000:
-            killed = running[0][0]
-            os.kill(killed, signal.SIGKILL)
+    killed = dump_under_way(proc, out)
+    if killed is not None:
+        os.kill(killed, signal.SIGKILL)
     stdout, _stderr = proc.communicate(timeout=s.WAIT_S)
     assert killed is not None, "the dump was not caught while it ran"
     assert proc.returncode == 1
@@ -282,14 +289,9 @@ def test_a_terminated_backup_cleans_up_like_a_cancel(
         "backup", "db", "--env-file", str(big.env_file(tmp_path)), "--backup-dir", str(out),
         "--format", "json", env={"TMPDIR": str(tmpdir_env)},
     )  # fmt: skip
-    deadline = time.monotonic() + s.WAIT_S
-    dump = None
-    while dump is None and time.monotonic() < deadline and proc.poll() is None:
-        partial = [p for p in out.glob(".*.partial")] if out.exists() else []
-        running = s.children_running(proc.pid, "mariadb-dump")
-        if running and partial and partial[0].stat().st_size > 100_000:
-            dump = running[0][0]
-            proc.terminate()  # SIGTERM to launchtui itself, as `kill PID` or systemd sends
+    dump = dump_under_way(proc, out)
+    if dump is not None:
+        proc.terminate()  # SIGTERM to launchtui itself, as `kill PID` or systemd sends
     stdout, _stderr = proc.communicate(timeout=s.WAIT_S)
     assert dump is not None, "the dump was not caught while it ran"
     assert proc.returncode == 130
