@@ -13,6 +13,7 @@ from launchtui.tui.app import LaunchApp
 from launchtui.tui.screens.action import ActionScreen
 from launchtui.tui.screens.restore import RestoreScreen
 from tests.actions import db_support as s
+from tests.servers.cloudinary_api import CloudinaryApi
 from tests.servers.mariadb import MariaDB
 from tests.tui.helpers import palette_top_hit, settle, until
 
@@ -136,3 +137,22 @@ async def test_the_palette_restores_a_backup_after_the_database_name_is_typed(
         await until(pilot, lambda: screen.state == "done", "the restore")
         assert screen.finished is not None and screen.finished.ok, screen.finished
         assert s.snapshot(small.mariadb, target) == s.snapshot(small.mariadb, small.db)
+
+
+async def test_m_takes_a_full_media_inventory_in_one_key(
+    cloudinary_api: CloudinaryApi, tmp_path: Path
+) -> None:
+    cloudinary_api.seed(620, "image", "upload")  # two pages
+    cloudinary_api.seed(7, "video", "authenticated")
+    backups = tmp_path / "backups"
+    environ = {"PATH": os.environ["PATH"], "CLOUDINARY_URL": cloudinary_api.cloudinary_url}
+    app = LaunchApp(Settings(backup_dir=backups), environ=environ)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await until(pilot, lambda: getattr(app.screen, "state", "") == "done", "the inventory")
+        screen = modal(app)
+        assert screen.finished is not None and screen.finished.ok, screen.finished
+        assert screen.finished.fields["resources"] == 627
+        assert app.board.results["backup.media"].status is Status.PASS
+        assert cloudinary_api.secret not in str(screen.query_one("#action-result").content)
