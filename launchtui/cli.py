@@ -1,4 +1,4 @@
-"""The command line: `launchtui` (the TUI), `check`, `backup`, `restore`, `migrate`, `cleanup`, `init`, `report`."""
+"""The command line: `launchtui` (the TUI), `check`, `runbook`, `backup`, `restore`, `migrate`, `cleanup`, `init`, `report`."""
 
 from __future__ import annotations
 
@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     from launchtui import cli_backup
 
     cli_backup.add_parsers(sub, _add_action_flags)
+    from launchtui import cli_runbook
+
+    cli_runbook.add_parser(sub, _add_inputs)
 
     init = sub.add_parser("init", help=f"write a commented starter {CONFIG_FILE}")
     init.add_argument(
@@ -291,6 +294,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return _action(f"restore-{args.kind}", args, restore_options(args, settings))
 
 
+def cmd_runbook(args: argparse.Namespace) -> int:
+    from launchtui.cli_runbook import cmd_runbook as run
+
+    from launchtui.core.context import Context
+
+    settings = _settings(args)
+    setup_logging(Context.build(settings).redactor)  # the log knows the secrets to scrub
+    return run(args, settings)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from launchtui.tui.app import run_app
@@ -306,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cleanup": cmd_cleanup,
         "backup": cmd_backup,
         "restore": cmd_restore,
+        "runbook": cmd_runbook,
         "init": cmd_init,
         "report": cmd_report,
     }
