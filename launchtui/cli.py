@@ -296,7 +296,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_runbook(args: argparse.Namespace) -> int:
     from launchtui.cli_runbook import cmd_runbook as run
-
     from launchtui.core.context import Context
 
     settings = _settings(args)
