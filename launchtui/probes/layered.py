@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -58,13 +60,20 @@ async def probe_url(
     expect: Callable[[int], bool] = lambda status: status < 400,
     run_blocking: RunBlocking = asyncio.to_thread,
     budget: float = CHECK_BUDGET,
+    verify: ssl.SSLContext | None = None,
+    on_step: Callable[[Step], None] | None = None,
 ) -> LayeredProbe:
-    """DNS, TCP, TLS (verify + days left), then HTTP status; stops at the first broken layer."""
+    """DNS, TCP, TLS (verify + days left), then HTTP status; stops at the first broken layer.
+
+    `verify` is the HTTP layer's TLS context (from `tls_for`, built off the event loop);
+    `on_step` sees each layer as soon as it is done, so a caller can show progress.
+    """
     try:
         site = parse_site_url(url)
     except ValueError as exc:
         return LayeredProbe(url, (Step("config", False, f"{url!r} is not a usable URL: {exc}."),))
-    layers = {"dns": _dns_step, "tcp": _tcp_step, "tls": _tls_step, "http": _http_step}
+    http_step = functools.partial(_http_step, verify=verify)
+    layers = {"dns": _dns_step, "tcp": _tcp_step, "tls": _tls_step, "http": http_step}
     deadline = asyncio.get_running_loop().time() + budget
     steps: list[Step] = []
     for name, layer in layers.items():
@@ -77,6 +86,8 @@ async def probe_url(
         if step is None:
             continue
         steps.append(replace(step, duration_ms=int((time.perf_counter() - t0) * 1000)))
+        if on_step is not None:
+            on_step(steps[-1])
         if not step.ok:
             break
     return LayeredProbe(site.url, tuple(steps))
@@ -139,9 +150,14 @@ async def _tls_step(
 
 
 async def _http_step(
-    site: SiteURL, ca_file: Path | None, expect: Callable[[int], bool], _rb: Any
+    site: SiteURL,
+    ca_file: Path | None,
+    expect: Callable[[int], bool],
+    _rb: Any,
+    *,
+    verify: ssl.SSLContext | None = None,
 ) -> Step:
-    async with client(ca_file) as http:
+    async with client(ca_file, verify=verify) as http:
         try:
             resp = await http.get(site.url)
         except Exception as exc:

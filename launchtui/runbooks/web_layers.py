@@ -1,0 +1,129 @@
+"""What the web runbooks (4.1, 4.2) share: one layered probe of a site, read step by step.
+
+The runbook's config step starts `probe_url` once and hands it to the DNS, TCP and TLS
+steps through its facts. Each of those steps waits only for its own layer (the probe
+reports layers as they finish), so every step's time is its layer's time, not the whole
+probe's, and a layer the probe never reached is skipped naming the step that broke.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from launchtui.checks.web import tls_for
+from launchtui.core.context import Context
+from launchtui.core.model import Result, Status, Verdict, failed, passed, skipped, warned
+from launchtui.core.registry import INCIDENT_STEPS
+from launchtui.core.runbooks import link_lines
+from launchtui.probes.http import SiteURL
+from launchtui.probes.layered import LayeredProbe, Step, probe_url
+
+# The layered probe's whole budget: under the steps' own timeouts, so a hung site gets a
+# named layer from the probe rather than a generic "did not finish" from the runner.
+PROBE_BUDGET_S = 9.0
+# Each runbook step's own timeout (the runner's), above what it waits on.
+STEP_TIMEOUT_S = 10.0
+# Under this many days left the certificate still works, but say so.
+CERT_WARN_DAYS = 7
+
+LAYER_NAMES = {"dns": "DNS", "tcp": "TCP", "tls": "TLS", "http": "HTTP"}
+
+
+class LayerWatch:
+    """One running `probe_url`, with a future per layer that resolves as that layer ends."""
+
+    LAYERS = ("dns", "tcp", "tls", "http")
+
+    def __init__(self, url: str) -> None:
+        loop = asyncio.get_running_loop()
+        self.url = url
+        self._layers: dict[str, asyncio.Future[Step | None]] = {
+            name: loop.create_future() for name in self.LAYERS
+        }
+        self.probe: LayeredProbe | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self, ctx: Context) -> None:
+        self.task = asyncio.ensure_future(self._run(ctx))
+
+    def _seen(self, step: Step) -> None:
+        fut = self._layers.get(step.layer)
+        if fut is not None and not fut.done():
+            fut.set_result(step)
+
+    async def _run(self, ctx: Context) -> None:
+        try:
+            self.probe = await probe_url(
+                self.url,
+                ca_file=ctx.settings.ca_file,
+                run_blocking=ctx.to_thread,
+                budget=PROBE_BUDGET_S,
+                verify=await tls_for(ctx),
+                on_step=self._seen,
+            )
+        finally:
+            # Layers the probe never reached (it stopped earlier, or was cancelled): None.
+            for fut in self._layers.values():
+                if not fut.done():
+                    fut.set_result(None)
+
+    async def layer(self, name: str) -> Step | None:
+        """This layer's step once the probe has done it; None when the probe stopped before."""
+        return await asyncio.shield(self._layers[name])
+
+
+def start_watch(ctx: Context, site: SiteURL, path: str) -> LayerWatch:
+    """Start the layered probe of `path` on the site; the config step keeps it in its facts."""
+    watch = LayerWatch(site.at(path))
+    watch.start(ctx)
+    return watch
+
+
+def watch_of(ctx: Context, config_id: str) -> LayerWatch | None:
+    watch = ctx.fact(config_id, "watch")
+    return watch if isinstance(watch, LayerWatch) else None
+
+
+async def layer_verdict(
+    ctx: Context, config_id: str, layer: str, role: str, fixes: Mapping[str, str]
+) -> Verdict:
+    """The verdict of one layer of the site's probe (the runner already skipped it when the
+    layer before did not pass)."""
+    watch = watch_of(ctx, config_id)
+    if watch is None:
+        return skipped(f"Skipped: {config_id} did not start a probe of the {role}.")
+    step = await watch.layer(layer)
+    if step is None:
+        if layer == "tls":
+            return passed(f"The {role} URL is plain http, so there is no TLS to check.")
+        return skipped(f"Skipped: the probe of the {role} stopped before the {layer} layer.")
+    evidence = {**step.evidence, "layer time": f"{step.duration_ms} ms"}
+    if not step.ok:
+        return failed(step.summary, evidence, remediation=fixes.get(layer, ""), facts=step.facts)
+    days = step.facts.get("days_left") if layer == "tls" else None
+    if days is not None and days < CERT_WARN_DAYS:
+        return warned(
+            f"The certificate verifies but expires in {max(int(days), 0)} days; renew it now "
+            "before it takes the site down.",
+            evidence,
+            remediation=fixes.get("expiring", ""),
+            facts=step.facts,
+        )
+    return passed(step.summary, evidence, facts=step.facts)
+
+
+def broken(results: Mapping[str, Result], order: tuple[str, ...]) -> Result | None:
+    """The first step, in `order`, that failed or errored (a warning is not an outage)."""
+    for sid in order:
+        r = results.get(sid)
+        if r is not None and r.status in (Status.FAIL, Status.ERROR):
+            return r
+    return None
+
+
+def checklist_next(ctx: Context, section: str, keys: tuple[str, ...], command: str) -> list[str]:
+    """The checklist's own step, the console links the profile has, and the log command."""
+    step, _all_keys = INCIDENT_STEPS[section]
+    have = tuple(k for k in keys if ctx.settings.links.get(k))
+    return [step, *link_lines(ctx.settings, have or keys), f"Read the logs: `{command}`."]
