@@ -31,8 +31,8 @@ class AppAction:
         )
 
 
-# Keys, footer, help and palette all come from this list; incident runbooks (i) join it
-# when they exist. Unprefixed actions run on the checklist screen.
+# Keys, footer, help and palette all come from this list. Unprefixed actions run on the
+# checklist screen.
 ACTIONS: list[AppAction] = [
     AppAction("rerun", "r", "rerun", "Re-run", "Run the selected check again."),
     AppAction(
@@ -51,15 +51,14 @@ ACTIONS: list[AppAction] = [
         "f",
         "fix",
         "Fix",
-        "Run the action that fixes the selected item (migrate on 2.1, cleanup on 3.2): "
-        "its plan first, then your go.",
+        "Run the action that fixes the selected item: its plan, then your go.",
     ),
     AppAction(
         "backup_db",
         "b",
         "app.run_action('backup-db')",
         "Backup",
-        "Take a verified database backup now (launchtui backup db, with the profile's options).",
+        "Take a verified database backup now (launchtui backup db).",
     ),
     AppAction(
         "backup_media",
@@ -70,6 +69,13 @@ ACTIONS: list[AppAction] = [
         footer=False,
     ),
     AppAction(
+        "incidents",
+        "i",
+        "app.incidents",
+        "Incident",
+        "Pick the incident; its runbook probes it layer by layer.",
+    ),
+    AppAction(
         "sign_off",
         "space",
         "sign_off",
@@ -78,7 +84,12 @@ ACTIONS: list[AppAction] = [
         key_display="␣",
     ),
     AppAction(
-        "copy", "c", "copy_command", "Copy", "Copy the selected check's command to the clipboard."
+        "copy",
+        "c",
+        "copy_command",
+        "Copy",
+        "Copy the selected check's command to the clipboard.",
+        footer=False,  # the detail says "c copies it" beside the command
     ),
     AppAction(
         "export",

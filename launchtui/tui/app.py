@@ -220,6 +220,24 @@ class LaunchApp(App[int]):
             return
         self.push_screen(ActionScreen(default_actions()[action_id], default_options(action_id)))
 
+    def action_incidents(self) -> None:
+        """The incident picker: the four runbooks of section 4."""
+        from launchtui.tui.screens.incidents import IncidentPicker
+
+        self.push_screen(IncidentPicker())
+
+    def open_runbook(self, name: str) -> None:
+        from launchtui.runbooks import default_runbooks
+        from launchtui.tui.screens.runbook import RunbookScreen
+
+        runbook = default_runbooks().get(name)
+        if runbook is None:
+            self.notify(f"There is no runbook {name}.", severity="warning")
+            return
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, RunbookScreen):
+            self.pop_screen()
+        self.push_screen(RunbookScreen(runbook))
+
     def action_run_all(self) -> None:
         self.start_run(None, source="all")
 
@@ -368,14 +386,18 @@ class LaunchApp(App[int]):
 
 def write_report(text: str, settings: Settings) -> Path:
     """Write a sign-off report under the user data dir, readable by its owner only."""
+    return write_named_report(text, f"signoff_{settings.profile or 'default'}")
+
+
+def write_named_report(text: str, prefix: str) -> Path:
+    """Write `<prefix>_<UTC stamp>.md` in the data dir's reports/, mode 0600, never over one."""
     from launchtui.core.config import user_data_dir
     from launchtui.core.files import write_atomic
     from launchtui.core.runner import utc_now
 
     folder = user_data_dir() / "reports"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stamp = utc_now().replace(":", "").replace("-", "")
-    stem = f"signoff_{settings.profile or 'default'}_{stamp}"
+    stem = f"{prefix}_{utc_now().replace(':', '').replace('-', '')}"
     for n in range(1, 1000):
         path = folder / (f"{stem}.md" if n == 1 else f"{stem}_{n}.md")
         try:

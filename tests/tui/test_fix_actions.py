@@ -54,7 +54,7 @@ def modal_text(app: LaunchApp) -> str:
 def test_the_fix_key_comes_from_the_action_registry_with_footer_and_help() -> None:
     fix = next(a for a in ACTIONS if a.id == "fix")
     assert (fix.key, fix.action, fix.footer) == ("f", "fix", True)
-    assert "migrate" in fix.help and "cleanup" in fix.help
+    assert "fixes the selected item" in fix.help
 
 
 async def test_fix_on_tmp_cleanup_plans_asks_deletes_and_shows_the_new_verdict(

@@ -76,6 +76,16 @@ class ChecklistScreen(Screen[None]):
         self.query_one(CheckDetail).show(items.check_id)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        from launchtui.core.registry import INCIDENT_STEPS
+
+        section = event.option_id if event.option_list.id == "sections" else None
+        if section in INCIDENT_STEPS:
+            from launchtui.runbooks import for_section
+
+            runbook = for_section(section)
+            if runbook is not None:  # an incident: enter runs its runbook
+                self.launch_app.open_runbook(runbook.name)
+                return
         target = "#items" if event.option_list.id == "sections" else "#detail"
         self.query_one(target).focus()
 

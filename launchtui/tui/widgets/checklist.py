@@ -55,7 +55,20 @@ class CheckList(OptionList):
         text, link_keys = step
         links = getattr(self.app, "settings", None)
         configured = dict(getattr(links, "links", {}) or {})
+        from launchtui.runbooks import for_section
+
         lines = [Option(Content.styled(f"In an incident: {text}", "$text"), disabled=True)]
+        runbook = for_section(section)
+        if runbook is not None:
+            lines.append(
+                Option(
+                    Content.styled(
+                        f"Enter on {section} (or i) runs `launchtui runbook {runbook.name}`.",
+                        "$text-accent",
+                    ),
+                    disabled=True,
+                )
+            )
         for key in link_keys:
             url = configured.get(key)
             shown = url or f"set links.{key} in the profile"
