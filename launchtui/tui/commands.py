@@ -63,7 +63,7 @@ class ChecksProvider(Provider):
 
 
 class ActionsProvider(Provider):
-    """The app's own keys and the actions (migrate, cleanup) in the palette."""
+    """The app's own keys, the actions and the runbooks in the palette."""
 
     def _entries(self) -> list[PaletteEntry]:
         from launchtui.actions import default_actions
@@ -82,7 +82,18 @@ class ActionsProvider(Provider):
             )
             for a in default_actions().values()
         ]
-        return actions + keys
+        from launchtui.runbooks import default_runbooks
+
+        runbooks = [
+            PaletteEntry(
+                f"Runbook {rb.section} {rb.title} (launchtui runbook {rb.name})",
+                partial(app.open_runbook, rb.name),
+                "Probe the incident layer by layer and name the broken layer.",
+                True,
+            )
+            for rb in default_runbooks().values()
+        ]
+        return actions + runbooks + keys
 
     async def discover(self) -> Hits:
         for entry in self._entries():
