@@ -162,6 +162,12 @@ def link_lines(settings: Settings, keys: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _utc_clock() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
+
+
 @dataclass
 class Timeline:
     """What was seen and done during an incident, for the postmortem."""
@@ -171,12 +177,7 @@ class Timeline:
     entries: list[tuple[str, str]] = field(default_factory=list)  # (HH:MM:SS UTC, text)
     last: dict[str, str] = field(default_factory=dict)  # step id -> status
     last_layer: str | None = None
-
-    @staticmethod
-    def clock() -> str:
-        import datetime as dt
-
-        return dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
+    clock: Callable[[], str] = field(default_factory=lambda: _utc_clock, repr=False)
 
     def observe(self, finished: RunbookFinished) -> list[str]:
         """Record a pass; the lines of what changed (`03:02:11 db.tcp fail -> pass`)."""

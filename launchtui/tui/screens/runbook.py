@@ -13,6 +13,7 @@ import logging
 import shutil
 import subprocess
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -78,10 +79,12 @@ class RunbookScreen(Screen[None]):
         Binding("e", "export", "Export"),
     ]
 
-    def __init__(self, runbook: Runbook) -> None:
+    def __init__(self, runbook: Runbook, clock: Callable[[], str] | None = None) -> None:
         super().__init__(id=f"runbook-{runbook.name}")
         self.runbook = runbook
         self.timeline = Timeline(runbook.name, runbook.title)
+        if clock is not None:  # snapshots show a fixed time
+            self.timeline.clock = clock
         self.finished: RunbookFinished | None = None
         self.running = False
         self.watching = False
@@ -312,7 +315,7 @@ class RunbookScreen(Screen[None]):
     def _head(self) -> None:
         state = "probing…" if self.running else "idle"
         watch = f" · watching every {WATCH_INTERVAL_S:g} s" if self.watching else ""
-        took = f" · last pass {self.finished.duration_ms} ms" if self.finished else ""
+        took = f" · last pass {self.finished.duration_ms / 1000:.1f} s" if self.finished else ""
         self.query_one("#runbook-head", Static).update(
             Content.styled(f"{state}{watch}{took}", "$text-muted")
         )
