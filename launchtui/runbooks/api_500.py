@@ -34,6 +34,7 @@ from launchtui.runbooks.web_layers import (
     checklist_next,
     layer_verdict,
     start_watch,
+    unusable_ca,
 )
 
 SECTION = "4.2"
@@ -110,6 +111,8 @@ async def api_config(ctx: Context) -> Verdict:
             {"url": site.url},
             remediation="Set VITE_API_URL to the backend's https:// URL on Vercel and redeploy.",
         )
+    if (bad_ca := await unusable_ca(ctx)) is not None:
+        return bad_ca
     evidence = {"url": site.url, "health": site.at(ctx.settings.health_path)}
     other = ctx.settings.backend_url
     facts = {"watch": start_watch(ctx, site, ctx.settings.health_path), "site": site}

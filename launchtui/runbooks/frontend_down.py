@@ -24,6 +24,7 @@ from launchtui.runbooks.web_layers import (
     checklist_next,
     layer_verdict,
     start_watch,
+    unusable_ca,
     watch_of,
 )
 
@@ -87,6 +88,8 @@ async def frontend_config(ctx: Context) -> Verdict:
             {"url": site.url},
             remediation="Pass --frontend-url https://... (profile key frontend_url).",
         )
+    if (bad_ca := await unusable_ca(ctx)) is not None:
+        return bad_ca
     # The probe runs from here on; the layer steps each wait for their own layer of it.
     return passed(
         f"The frontend URL is {site.origin}.",

@@ -9,11 +9,21 @@ probe's, and a layer the probe never reached is skipped naming the step that bro
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Mapping
 
 from launchtui.checks.web import tls_for
 from launchtui.core.context import Context
-from launchtui.core.model import Result, Status, Verdict, failed, passed, skipped, warned
+from launchtui.core.model import (
+    Result,
+    Status,
+    Verdict,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from launchtui.core.registry import INCIDENT_STEPS
 from launchtui.core.runbooks import link_lines
 from launchtui.probes.http import SiteURL
@@ -42,6 +52,7 @@ class LayerWatch:
             name: loop.create_future() for name in self.LAYERS
         }
         self.probe: LayeredProbe | None = None
+        self.error: str | None = None  # why the probe itself could not run (a launchtui bug)
         self.task: asyncio.Task[None] | None = None
 
     def start(self, ctx: Context) -> None:
@@ -62,6 +73,9 @@ class LayerWatch:
                 verify=await tls_for(ctx),
                 on_step=self._seen,
             )
+        except Exception as exc:
+            # Kept for the steps to report: nobody awaits this task's own exception.
+            self.error = f"{type(exc).__name__}: {exc}"
         finally:
             # Layers the probe never reached (it stopped earlier, or was cancelled): None.
             for fut in self._layers.values():
@@ -71,6 +85,20 @@ class LayerWatch:
     async def layer(self, name: str) -> Step | None:
         """This layer's step once the probe has done it; None when the probe stopped before."""
         return await asyncio.shield(self._layers[name])
+
+
+async def unusable_ca(ctx: Context) -> Verdict | None:
+    """The config fail when --ca-file cannot be loaded (every TLS layer would need it)."""
+    try:
+        await tls_for(ctx)
+    except (OSError, ssl.SSLError) as exc:
+        return failed(
+            f"The CA bundle {ctx.settings.ca_file} cannot be loaded ({exc}), so no TLS "
+            "certificate can be verified.",
+            remediation="Pass --ca-file with a readable PEM bundle (profile key ca_file), or "
+            "leave it out to use the system bundle.",
+        )
+    return None
 
 
 def start_watch(ctx: Context, site: SiteURL, path: str) -> LayerWatch:
@@ -94,6 +122,8 @@ async def layer_verdict(
     if watch is None:
         return skipped(f"Skipped: {config_id} did not start a probe of the {role}.")
     step = await watch.layer(layer)
+    if step is None and watch.error:
+        return errored(f"launchtui could not probe the {role}: {watch.error}.")
     if step is None:
         if layer == "tls":
             return passed(f"The {role} URL is plain http, so there is no TLS to check.")

@@ -91,6 +91,14 @@ async def test_vite_api_url_is_probed_before_backend_url(
     assert done.verdict.layer == "none", done.verdict
 
 
+async def test_an_unreadable_ca_file_is_config(serve: ServeFn, tmp_path: Path) -> None:
+    garbage = tmp_path / "ca.pem"
+    garbage.write_text("not a certificate\n")
+    done, _wall = await api_500(serve(backend()).url, ca_file=garbage)
+    assert done.verdict.layer == "config", done.verdict
+    assert "cannot be loaded" in done.verdict.summary
+
+
 async def test_an_unknown_host_is_dns() -> None:
     done, wall = await api_500("https://launch-api-gone.invalid")
     assert done.verdict.layer == "dns", done.verdict

@@ -219,3 +219,12 @@ def test_cli_names_the_broken_layer_and_exits_1(
     assert code == 1
     assert "Check the Vercel deployment logs." in doc["verdict"]["next"]
     assert wall < budget, f"{fault}: {wall:.1f} s"
+
+
+async def test_an_unreadable_ca_file_is_config(serve: ServeFn, tmp_path: Path) -> None:
+    site = serve(frontend_site(API))
+    done, _wall = await run_book(
+        "frontend-down", {}, frontend_url=site.url, ca_file=tmp_path / "missing-ca.pem"
+    )
+    assert done.verdict.layer == "config", done.verdict
+    assert "missing-ca.pem cannot be loaded" in done.verdict.summary
