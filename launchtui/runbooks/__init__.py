@@ -20,17 +20,11 @@ MODULES = {
 
 
 def default_runbooks() -> dict[str, Runbook]:
-    """The shipped runbooks whose modules exist, by name, in section order."""
-    found: dict[str, Runbook] = {}
-    for name, module in MODULES.items():
-        try:
-            mod = importlib.import_module(f"launchtui.runbooks.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"launchtui.runbooks.{module}":
-                raise
-            continue
-        found[name] = mod.RUNBOOK
-    return found
+    """The shipped runbooks, by name, in section order."""
+    return {
+        name: importlib.import_module(f"launchtui.runbooks.{module}").RUNBOOK
+        for name, module in MODULES.items()
+    }
 
 
 def for_section(section: str) -> Runbook | None:

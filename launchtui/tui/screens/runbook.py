@@ -117,10 +117,25 @@ class RunbookScreen(Screen[None]):
         for check in rb.steps:
             table.add_row("  ", check.id, "", "", check.title, key=check.id)
             self._times[check.id] = deque(maxlen=TREND_SAMPLES)
+        self._fit_summary()
         self.query_one("#runbook-note").display = False
         self._spinner = self.set_interval(0.1, self._spin, pause=True)
         self._head()
         self.action_run_pass()
+
+    def on_resize(self) -> None:
+        self._fit_summary()
+
+    def _fit_summary(self) -> None:
+        """The summary column takes the width the others leave (DataTable has no 1fr)."""
+        table = self.query_one(DataTable)
+        others = sum(
+            c.get_render_width(table) for key, c in table.columns.items() if key != "summary"
+        )
+        room = max(20, table.size.width - others - 2 * table.cell_padding - 1)
+        column = table.columns["summary"]
+        column.auto_width, column.width = False, room
+        table.refresh()
 
     # -- passes ----------------------------------------------------------------
 
@@ -177,8 +192,11 @@ class RunbookScreen(Screen[None]):
         self._times[sid].append(r.duration_ms)
         glyph = Content.styled(f"{r.status.glyph} ", STATUS_STYLE[r.status] + " bold")
         table.update_cell(sid, "glyph", glyph)
-        table.update_cell(sid, "ms", str(r.duration_ms))
-        table.update_cell(sid, "trend", trend(self._times[sid]))
+        # Under 10 ms is "instant" to a person; the digit would only flicker between passes.
+        ms = "<10" if r.duration_ms < 10 else f"{r.duration_ms:,}"
+        table.update_cell(sid, "ms", ms, update_width=True)
+        table.update_cell(sid, "trend", trend(self._times[sid]), update_width=True)
+        self._fit_summary()
         table.update_cell(sid, "summary", self._scrub(r.summary))
 
     def _finished(self, finished: RunbookFinished) -> None:

@@ -1,0 +1,133 @@
+"""The runbook screen: i picks the incident, the steps run live, keys answer, watch, export."""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Any
+
+from launchtui.core.config import Settings, user_data_dir
+from launchtui.core.model import Status
+from launchtui.tui.app import LaunchApp
+from launchtui.tui.screens.incidents import IncidentPicker
+from launchtui.tui.screens.runbook import RunbookScreen
+from tests.servers.mariadb import MariaDB, SilentServer
+from tests.tui.helpers import settle, until
+
+SIZE = (80, 24)
+
+
+def db_app(url: str) -> LaunchApp:
+    return LaunchApp(Settings(), environ={"PATH": os.environ["PATH"], "DATABASE_URL": url})
+
+
+def screen_of(app: LaunchApp) -> RunbookScreen:
+    assert isinstance(app.screen, RunbookScreen), type(app.screen).__name__
+    return app.screen
+
+
+def verdict_text(app: LaunchApp) -> str:
+    return str(screen_of(app).query_one("#runbook-verdict").content)
+
+
+def timeline_text(app: LaunchApp) -> str:
+    return "\n".join(line.text for line in screen_of(app).query_one("#runbook-timeline").lines)
+
+
+async def open_db_down(app: LaunchApp, pilot: object) -> None:
+    await pilot.press("i")  # type: ignore[attr-defined]
+    assert isinstance(app.screen, IncidentPicker)
+    await pilot.press("down", "down", "enter")  # type: ignore[attr-defined]  # 4.3
+    assert screen_of(app).runbook.name == "db-down"
+
+
+async def test_i_opens_db_down_and_a_healthy_database_reads_none(mariadb: MariaDB) -> None:
+    app = db_app(mariadb.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_db_down(app, pilot)
+        screen = screen_of(app)
+        await until(pilot, lambda: screen.finished is not None, "the pass")
+        assert screen.finished is not None and screen.finished.verdict.layer == "none"
+        assert verdict_text(app).startswith("Verdict: none")
+        for sid in ("db.dns", "db.tcp", "db.tls", "db.auth", "db.query"):
+            assert screen.status_of(sid) is Status.PASS, sid
+        assert mariadb.password not in verdict_text(app) + timeline_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RunbookScreen)
+
+
+async def test_a_wrong_password_is_named_auth_on_screen(mariadb: MariaDB) -> None:
+    app = db_app(mariadb.url_for(password="not-the-password"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_runbook("db-down")
+        screen = screen_of(app)
+        await until(pilot, lambda: screen.finished is not None, "the pass")
+        assert verdict_text(app).startswith("Verdict: auth")
+        assert "tidb_console" in verdict_text(app)  # the next step names the console link
+
+
+async def test_keys_answer_while_the_database_hangs_and_notes_reach_the_timeline(
+    silent_tcp_server: SilentServer, mariadb: MariaDB
+) -> None:
+    url = mariadb.url_for(host="127.0.0.1", port=silent_tcp_server.port)
+    app = db_app(url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_runbook("db-down")
+        screen = screen_of(app)
+        await until(pilot, lambda: screen.running, "the pass to start")
+        await pilot.press("n")
+        await pilot.press(*"checked the TiDB console", "enter")
+        # The probe still waits on a server that never speaks: the keys did not.
+        assert screen.running
+        assert "note: checked the TiDB console" in timeline_text(app)
+        await until(pilot, lambda: screen.finished is not None, "the pass to end")
+        assert screen.finished is not None
+        assert screen.finished.verdict.layer in ("tls", "query")  # accepted, never answered
+
+
+async def test_watch_records_a_change_and_e_exports_the_incident_report(
+    mariadb: MariaDB,
+) -> None:
+    user, good = "rbwatch", "watch-pw-1"
+    mariadb.create_user(user, "wrong-for-now", [mariadb.database])
+    app = db_app(mariadb.url_for(user=user, password=good))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_runbook("db-down")
+        screen = screen_of(app)
+        await until(pilot, lambda: screen.finished is not None, "the first pass")
+        assert screen.finished is not None and screen.finished.verdict.layer == "auth"
+        mariadb.root_sql(f"ALTER USER '{user}'@'%%' IDENTIFIED BY %s", (good,))
+        screen.watching = True  # as w does, without waiting out the interval
+        screen.action_run_pass()
+        await until(
+            pilot,
+            lambda: screen.finished is not None and screen.finished.verdict.layer == "none",
+            "the fixed pass",
+        )
+        assert "db.auth fail -> pass" in timeline_text(app)
+        await pilot.press("w")  # watch off again
+        await pilot.press("e")
+        reports = user_data_dir() / "reports"
+        await until(pilot, lambda: reports.exists() and any(reports.iterdir()), "the report")
+        [report] = list(reports.iterdir())
+        assert stat.S_IMODE(report.stat().st_mode) == 0o600
+        text = report.read_text()
+        assert text.startswith("# Incident: Database connection failure")
+        assert "db.auth fail -> pass" in text and "**Verdict:** `none`" in text
+        assert good not in text
+
+
+def test_the_runbook_screen_at_80x24(snap_compare: Any) -> None:
+    from tests.tui.demo_runbook import demo_app, settled
+
+    assert snap_compare(demo_app(), terminal_size=(80, 24), run_before=settled)
+
+
+def test_the_runbook_screen_at_120x40(snap_compare: Any) -> None:
+    from tests.tui.demo_runbook import demo_app, settled
+
+    assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=settled)
