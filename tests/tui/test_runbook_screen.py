@@ -131,3 +131,54 @@ def test_the_runbook_screen_at_120x40(snap_compare: Any) -> None:
     from tests.tui.demo_runbook import demo_app, settled
 
     assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=settled)
+
+
+async def on_screen(app: LaunchApp, name: str, pilot: Any) -> RunbookScreen:
+    """Open a runbook from the picker as a person would, and wait for its verdict."""
+    await pilot.press("i")
+    picker = app.screen
+    assert isinstance(picker, IncidentPicker)
+    names = [o.id for o in picker.query_one("#incident-list").options]
+    await pilot.press(*["down"] * names.index(name), "enter")
+    screen = screen_of(app)
+    assert screen.runbook.name == name
+    await until(pilot, lambda: screen.finished is not None, f"the {name} pass")
+    return screen
+
+
+async def test_frontend_down_names_a_refused_port_tcp_on_screen(dead_port: str) -> None:
+    app = LaunchApp(Settings(frontend_url=dead_port), environ={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await on_screen(app, "frontend-down", pilot)
+        assert verdict_text(app).startswith("Verdict: tcp")
+        assert "Vercel deployment logs" in verdict_text(app)
+
+
+async def test_api_500_names_a_failing_health_path_http_on_screen(
+    serve: Any, https_certs: Any
+) -> None:
+    from tests.servers.https import flask_backend
+
+    site = serve(flask_backend(origins=("https://shop.example.com",), health_status=500))
+    settings = Settings(ca_file=https_certs.ca_file, frontend_url="https://shop.example.com")
+    app = LaunchApp(settings, environ={"VITE_API_URL": site.url})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await on_screen(app, "api-500", pilot)
+        assert verdict_text(app).startswith("Verdict: http")
+        assert "Railway/Render backend logs" in verdict_text(app)
+
+
+async def test_images_broken_names_a_wrong_secret_auth_on_screen(
+    cloudinary_api: Any, tmp_path: Any
+) -> None:
+    cloudinary_api.seed(1)
+    a = cloudinary_api.accounts[cloudinary_api.cloud]
+    wrong = cloudinary_api.cloudinary_url.replace(f":{a.secret}@", ":not-the-secret@")
+    app = LaunchApp(Settings(backup_dir=tmp_path), environ={"CLOUDINARY_URL": wrong})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await on_screen(app, "images-broken", pilot)
+        assert verdict_text(app).startswith("Verdict: auth")
+        assert "not-the-secret" not in verdict_text(app) + timeline_text(app)
