@@ -310,6 +310,25 @@ async def backing_up(pilot: Pilot[object]) -> None:
     )
 
 
+def runbook(name: str) -> Step:
+    """A runbook's screen once its first pass has its verdict."""
+
+    async def step(pilot: Pilot[object]) -> None:
+        from launchtui.tui.screens.runbook import RunbookScreen
+        from tests.tui.helpers import until
+
+        app = pilot.app
+        assert isinstance(app, LaunchApp)
+        app.open_runbook(name)
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, RunbookScreen) and app.screen.finished is not None,
+            "the runbook's verdict",
+        )
+
+    return step
+
+
 SHOTS: tuple[tuple[str, tuple[int, int], str, Step], ...] = (
     ("checklist-80x24-dark", (80, 24), "textual-dark", at_launch),
     ("checklist-80x24-light", (80, 24), "textual-light", at_launch),
@@ -322,6 +341,8 @@ SHOTS: tuple[tuple[str, tuple[int, int], str, Step], ...] = (
     ("migrate-120x40-dark", (120, 40), "textual-dark", fixing("db.migrations")),
     ("cleanup-80x24-dark", (80, 24), "textual-dark", fixing("tmp.cleanup")),
     ("backup-80x24-dark", (80, 24), "textual-dark", backing_up),
+    ("runbook-db-down-120x40-dark", (120, 40), "textual-dark", runbook("db-down")),
+    ("runbook-api-500-80x24-dark", (80, 24), "textual-dark", runbook("api-500")),
     ("help-80x24-dark", (80, 24), "textual-dark", help_screen),
     ("palette-120x40-dark", (120, 40), "textual-dark", palette),
 )
