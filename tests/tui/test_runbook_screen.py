@@ -182,3 +182,37 @@ async def test_images_broken_names_a_wrong_secret_auth_on_screen(
         await on_screen(app, "images-broken", pilot)
         assert verdict_text(app).startswith("Verdict: auth")
         assert "not-the-secret" not in verdict_text(app) + timeline_text(app)
+
+
+async def test_enter_on_section_4_3_runs_its_runbook(mariadb: MariaDB) -> None:
+    app = db_app(mariadb.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("left", "end", "up", "enter")  # the sidebar, 4.4, 4.3
+        assert screen_of(app).runbook.name == "db-down"
+
+
+async def test_l_runs_the_log_command_and_its_last_lines_join_the_timeline(
+    serve: Any, https_certs: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from tests.servers.https import flask_backend
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    railway = bin_dir / "railway"  # the platform's CLI, as installed on the box
+    railway.write_text('#!/bin/sh\nfor i in 1 2 3 4 5; do echo "log line $i"; done\n')
+    railway.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    site = serve(flask_backend(origins=("https://shop.example.com",), health_status=500))
+    settings = Settings(
+        ca_file=https_certs.ca_file,
+        frontend_url="https://shop.example.com",
+        links={"railway": "https://railway.app/project/x"},
+    )
+    app = LaunchApp(settings, environ={"VITE_API_URL": site.url})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await on_screen(app, "api-500", pilot)
+        await pilot.press("l")
+        await until(pilot, lambda: "log line 5" in timeline_text(app), "the log's last lines")
+        assert "ran `railway logs`" in timeline_text(app)
