@@ -1,7 +1,7 @@
 """What `backup db`, `restore db` and the verify-restore share: the database, its tools, secrets.
 
 The database is the backend's own (`DATABASE_URL`), verified with the CA the backend will
-use (`checks.database._database_url`). Its password reaches a dump or client program only
+use (`checks.database.backend_database`). Its password reaches a dump or client program only
 through a 0600 option file in a 0700 temporary directory, named as the program's first
 argument; the program's environment is PATH and a locale, nothing more.
 """
@@ -77,10 +77,10 @@ def path_env(ctx: Context) -> str:
 
 def source_database(ctx: Context) -> Database:
     """DATABASE_URL as the backend uses it, with the CA that verifies it; ActionError if unusable."""
-    from launchtui.checks.database import _database_url
+    from launchtui.checks.database import backend_database
     from launchtui.core.model import Verdict
 
-    parsed = _database_url(ctx)
+    parsed = backend_database(ctx)
     if isinstance(parsed, Verdict):
         words = parsed.summary.removeprefix("Skipped: ")
         raise ActionError(f"There is no database to back up: {words}")

@@ -24,9 +24,9 @@ DB_COMMAND = "launchtui backup db"
 
 def _dump_ca(ctx: Context) -> str | None:
     """The CA the dump verifies with: the one db.connect uses (the URL's own ssl_ca first)."""
-    from launchtui.checks.database import _database_url as database_url
+    from launchtui.checks.database import backend_database
 
-    parsed = database_url(ctx)
+    parsed = backend_database(ctx)
     ca = parsed[1].ca_file if not isinstance(parsed, Verdict) else None
     ca = ca or (str(ctx.settings.ca_file) if ctx.settings.ca_file else None)
     return ca or dump_tools.system_ca_file()

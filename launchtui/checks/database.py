@@ -24,7 +24,7 @@ _UPGRADE = "flask db upgrade"
 _STEP_WORDS = {"fail": "✘ failed here (see the summary)", "skip": "– not tried"}
 
 
-def _database_url(ctx: Context) -> tuple[DbUrl, TlsIntent] | Verdict:
+def backend_database(ctx: Context) -> tuple[DbUrl, TlsIntent] | Verdict:
     """DATABASE_URL parsed, with the TLS the backend will get (its own CA first), or a skip."""
     from launchtui.probes.dburl import DbUrlError, intended_tls, parse_database_url
 
@@ -79,7 +79,7 @@ async def db_connect(ctx: Context) -> Verdict:
     """Probe DNS, TCP, the verified TLS handshake, login and SELECT 1; name the first failing layer."""
     from launchtui.probes.database import PROBE_BUDGET_S, probe_database
 
-    parsed = await ctx.to_thread(_database_url, ctx)  # parsing imports SQLAlchemy
+    parsed = await ctx.to_thread(backend_database, ctx)  # parsing imports SQLAlchemy
     if isinstance(parsed, Verdict):
         return parsed
     url, intent = parsed
@@ -310,7 +310,7 @@ async def db_migrations(ctx: Context) -> Verdict:
             remediation="Fix the revision file Alembic names (a broken import or down_revision).",
             command="flask db heads",
         )
-    parsed = await ctx.to_thread(_database_url, ctx)  # parsing imports SQLAlchemy
+    parsed = await ctx.to_thread(backend_database, ctx)  # parsing imports SQLAlchemy
     if isinstance(parsed, Verdict):
         return parsed
     url, intent = parsed

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from launchtui.checks.cors_preflight import CORS_FIX, _judge_allowed, allowed_origins
-from launchtui.checks.database import _database_url
+from launchtui.checks.database import backend_database
 from launchtui.checks.security import DEBUG_FIX, security_debugger
 from launchtui.checks.web import NO_BACKEND, Findings, site_url, tls_for
 from launchtui.core.config import Settings
@@ -307,7 +307,7 @@ async def api_database(ctx: Context) -> Verdict:
     """DATABASE_URL probed layer by layer (DNS, TCP, TLS, login, SELECT 1), as the backend."""
     from launchtui.probes.database import PROBE_BUDGET_S, probe_database
 
-    parsed = await ctx.to_thread(_database_url, ctx)  # parsing imports SQLAlchemy
+    parsed = await ctx.to_thread(backend_database, ctx)  # parsing imports SQLAlchemy
     if isinstance(parsed, Verdict):
         return parsed
     url, intent = parsed

@@ -71,10 +71,10 @@ ORDER = tuple(_STEP_LAYER)
 
 def _read_config(ctx: Context) -> tuple[DbUrl, TlsIntent, Any] | Verdict:
     """DATABASE_URL parsed (the CA the backend will use first) and its real TLS posture."""
-    from launchtui.checks.database import _database_url
+    from launchtui.checks.database import backend_database
     from launchtui.probes.dburl import effective_tls
 
-    parsed = _database_url(ctx)
+    parsed = backend_database(ctx)
     if isinstance(parsed, Verdict):
         return parsed
     url, intent = parsed
