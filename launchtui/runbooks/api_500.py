@@ -30,9 +30,9 @@ from launchtui.probes import http as probe
 from launchtui.probes.http import SiteURL
 from launchtui.runbooks.web_layers import (
     STEP_TIMEOUT_S,
+    add_layer_steps,
     broken,
     checklist_next,
-    layer_verdict,
     start_watch,
     unusable_ca,
 )
@@ -127,51 +127,16 @@ async def api_config(ctx: Context) -> Verdict:
     return passed(f"The backend URL is {site.origin}.", evidence, facts=facts)
 
 
-@steps.check(
-    "api.dns",
-    section=SECTION,
-    title="The backend's name resolves",
-    kind="live",
-    needs=WEB[:1],
-    timeout=STEP_TIMEOUT_S,
-)
-async def api_dns(ctx: Context) -> Verdict:
-    """The backend's host name resolves."""
-    return await layer_verdict(ctx, "api.config", "dns", "backend", FIXES)
-
-
-@steps.check(
-    "api.tcp",
-    section=SECTION,
-    title="The backend accepts connections",
-    kind="live",
-    needs=WEB[:2],
-    timeout=STEP_TIMEOUT_S,
-)
-async def api_tcp(ctx: Context) -> Verdict:
-    """The backend's port accepts a TCP connection."""
-    return await layer_verdict(ctx, "api.config", "tcp", "backend", FIXES)
-
-
-@steps.check(
-    "api.tls",
-    section=SECTION,
-    title="The backend's certificate verifies",
-    kind="live",
-    needs=WEB[:3],
-    timeout=STEP_TIMEOUT_S,
-)
-async def api_tls(ctx: Context) -> Verdict:
-    """The TLS handshake completes and the certificate verifies; its days left."""
-    return await layer_verdict(ctx, "api.config", "tls", "backend", FIXES)
-
-
 def _snippet(body: bytes) -> str:
     """A bit of the body on one line: tags and runs of whitespace dropped, cut short."""
     text = body.decode("utf-8", "replace")
     text = html.unescape(re.sub(r"<[^>]*>", " ", text))
     text = " ".join(text.split())
     return text if len(text) <= BODY_SHOWN else text[: BODY_SHOWN - 1] + "…"
+
+
+# DNS, TCP and TLS: each a layer of the probe the config step began.
+add_layer_steps(steps, "api", "backend", SECTION, FIXES)
 
 
 @steps.check(

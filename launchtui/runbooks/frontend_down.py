@@ -20,6 +20,7 @@ from launchtui.core.runbooks import Layer, Runbook, RunbookVerdict
 from launchtui.probes.http import parse_site_url
 from launchtui.runbooks.web_layers import (
     STEP_TIMEOUT_S,
+    add_layer_steps,
     broken,
     checklist_next,
     layer_verdict,
@@ -98,43 +99,8 @@ async def frontend_config(ctx: Context) -> Verdict:
     )
 
 
-@steps.check(
-    "frontend.dns",
-    section=SECTION,
-    title="The frontend's name resolves",
-    kind="live",
-    needs=("frontend.config",),
-    timeout=STEP_TIMEOUT_S,
-)
-async def frontend_dns(ctx: Context) -> Verdict:
-    """The frontend's host name resolves (the layered probe's DNS layer)."""
-    return await layer_verdict(ctx, "frontend.config", "dns", "frontend", FIXES)
-
-
-@steps.check(
-    "frontend.tcp",
-    section=SECTION,
-    title="The frontend accepts connections",
-    kind="live",
-    needs=("frontend.config", "frontend.dns"),
-    timeout=STEP_TIMEOUT_S,
-)
-async def frontend_tcp(ctx: Context) -> Verdict:
-    """The frontend's port accepts a TCP connection."""
-    return await layer_verdict(ctx, "frontend.config", "tcp", "frontend", FIXES)
-
-
-@steps.check(
-    "frontend.tls",
-    section=SECTION,
-    title="The frontend's certificate verifies",
-    kind="live",
-    needs=("frontend.config", "frontend.dns", "frontend.tcp"),
-    timeout=STEP_TIMEOUT_S,
-)
-async def frontend_tls(ctx: Context) -> Verdict:
-    """The TLS handshake completes and the certificate verifies; its days left."""
-    return await layer_verdict(ctx, "frontend.config", "tls", "frontend", FIXES)
+# DNS, TCP and TLS: each a layer of the probe the config step began.
+add_layer_steps(steps, "frontend", "frontend", SECTION, FIXES)
 
 
 @steps.check(

@@ -24,7 +24,7 @@ from launchtui.core.model import (
     skipped,
     warned,
 )
-from launchtui.core.registry import INCIDENT_STEPS
+from launchtui.core.registry import INCIDENT_STEPS, Registry
 from launchtui.core.runbooks import link_lines
 from launchtui.probes.http import SiteURL
 from launchtui.probes.layered import LayeredProbe, Step, probe_url
@@ -157,3 +157,38 @@ def checklist_next(ctx: Context, section: str, keys: tuple[str, ...], command: s
     step, _all_keys = INCIDENT_STEPS[section]
     have = tuple(k for k in keys if ctx.settings.links.get(k))
     return [step, *link_lines(ctx.settings, have or keys), f"Read the logs: `{command}`."]
+
+
+# What each layer step proves, in its title: "The backend's name resolves".
+_LAYER_TITLES = {
+    "dns": "The {role}'s name resolves",
+    "tcp": "The {role} accepts connections",
+    "tls": "The {role}'s certificate verifies",
+}
+
+
+def add_layer_steps(
+    steps: Registry, prefix: str, role: str, section: str, fixes: Mapping[str, str]
+) -> None:
+    """Register `<prefix>.dns`, `.tcp` and `.tls`: each layer of the config step's probe.
+
+    Each needs the config step and the layers below it, so a skip names the first one
+    that broke; each waits only for its own layer of the one probe the config step began.
+    """
+    config = f"{prefix}.config"
+    below = [config]
+    for layer in ("dns", "tcp", "tls"):
+
+        async def step(ctx: Context, layer: str = layer) -> Verdict:
+            return await layer_verdict(ctx, config, layer, role, fixes)
+
+        step.__doc__ = f"The {layer} layer of the {role}'s layered probe."
+        steps.check(
+            f"{prefix}.{layer}",
+            section=section,
+            title=_LAYER_TITLES[layer].format(role=role),
+            kind="live",
+            needs=tuple(below),
+            timeout=STEP_TIMEOUT_S,
+        )(step)
+        below.append(f"{prefix}.{layer}")
