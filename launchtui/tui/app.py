@@ -422,7 +422,7 @@ def _since_process_start_ms(fallback_start: float) -> float:
 
 def run_app(settings: Settings) -> int:
     """Run the TUI until the user quits; the exit code for the CLI."""
-    from launchtui.cli import setup_logging
+    from launchtui.core.logs import setup_logging
 
     redactor = Redactor()
     setup_logging(redactor)
