@@ -156,6 +156,18 @@ def _use_color(stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def unconfigured_hint(cwd: Path | None = None) -> str:
+    """One line for a run with no profile and no input flag: where launchtui looked."""
+    from launchtui.core.config import user_config_dir
+
+    here = (cwd or Path.cwd()) / CONFIG_FILE
+    return (
+        f"launchtui: no {CONFIG_FILE} in {here.parent} or {user_config_dir()} and no input "
+        f"flags, so most items are not set: run `launchtui init` to write a profile, or pass "
+        "--env-file, --backend-dir, --frontend-url and --backend-url."
+    )
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from launchtui.core import report
     from launchtui.core.context import Context
@@ -168,6 +180,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{c.id:<28} {c.section:<4} {c.kind:<7} {c.title}")
         return EXIT_OK
     settings = _settings(args, registry.ids())
+    if settings.config_path is None and not any(getattr(args, k, None) for k in INPUT_KEYS):
+        print(unconfigured_hint(), file=sys.stderr)
     ctx = Context.build(settings)
     setup_logging(ctx.redactor)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -206,3 +207,17 @@ def test_an_existing_log_file_is_tightened_to_0600(tmp_path: Path) -> None:
     log.chmod(0o644)
     run_launchtui("check", "--only", "env.flask_debug")
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_check_with_nothing_configured_says_where_it_looked_and_how_to_start(
+    tmp_path: Path,
+) -> None:
+    p = run_launchtui("check", "--format", "json", "--only", "env.flask_debug", cwd=tmp_path)
+    first = p.stderr.splitlines()[0]
+    assert first.startswith(f"launchtui: no launchtui.toml in {tmp_path} or ")
+    assert "run `launchtui init`" in first and "--env-file" in first
+    json.loads(p.stdout)  # stdout stays the report alone
+    env = tmp_path / "prod.env"
+    env.write_text("FLASK_DEBUG=0\n")
+    configured = run_launchtui("check", "--only", "env.flask_debug", "--env-file", str(env))
+    assert "no launchtui.toml" not in configured.stderr
