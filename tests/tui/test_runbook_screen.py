@@ -216,3 +216,19 @@ async def test_l_runs_the_log_command_and_its_last_lines_join_the_timeline(
         await pilot.press("l")
         await until(pilot, lambda: "log line 5" in timeline_text(app), "the log's last lines")
         assert "ran `railway logs`" in timeline_text(app)
+
+
+async def test_db_down_names_each_broken_layer_on_screen(
+    mariadb: MariaDB, refused_port: int
+) -> None:
+    faults = {
+        "dns": mariadb.url_for(host="db.launchtui.invalid"),
+        "tcp": mariadb.url_for(host="127.0.0.1", port=refused_port),
+        "tls": mariadb.url_for(query=f"ssl_ca={mariadb.wrong_ca_pem}"),
+    }
+    for layer, url in faults.items():
+        app = db_app(url)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await on_screen(app, "db-down", pilot)
+            assert verdict_text(app).startswith(f"Verdict: {layer}"), (layer, verdict_text(app))
