@@ -104,6 +104,15 @@ def read_profiles(path: Path) -> dict[str, dict[str, Any]]:
         raise ConfigError(f"Cannot read config file {path}: {exc}.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}.") from None
+    except ValueError:
+        # tomllib's int() refuses numbers of more than 4300 digits with a bare ValueError.
+        raise ConfigError(
+            f"{path} is not valid TOML: it holds a number too long to read."
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path} is not valid TOML: its arrays or tables nest too deeply."
+        ) from None
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: `profiles` must be a table like [profiles.production].")
