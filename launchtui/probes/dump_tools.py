@@ -74,14 +74,17 @@ def parse_version(output: str) -> DumpVersion | None:
     """The flavor and version in a dump tool's `--version` output, or None."""
     for raw in output.splitlines():
         line = raw.strip()
-        if m := _MARIADB_FROM.search(line):
-            return DumpVersion("mariadb", _ints(m, 1), m[4], line)
-        if m := _DISTRIB.search(line):
-            flavor: Flavor = "mariadb" if m[5] or "mariadb" in line.lower() else "mysql"
-            return DumpVersion(flavor, _ints(m, 2), m[1], line)
-        if m := _VER.search(line):
-            flavor = "mariadb" if "mariadb" in line.lower() else "mysql"
-            return DumpVersion(flavor, _ints(m, 1), None, line)
+        try:
+            if m := _MARIADB_FROM.search(line):
+                return DumpVersion("mariadb", _ints(m, 1), m[4], line)
+            if m := _DISTRIB.search(line):
+                flavor: Flavor = "mariadb" if m[5] or "mariadb" in line.lower() else "mysql"
+                return DumpVersion(flavor, _ints(m, 2), m[1], line)
+            if m := _VER.search(line):
+                flavor = "mariadb" if "mariadb" in line.lower() else "mysql"
+                return DumpVersion(flavor, _ints(m, 1), None, line)
+        except ValueError:  # int() refuses over 4300 digits: not a version line
+            continue
     return None
 
 
