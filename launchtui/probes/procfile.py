@@ -71,7 +71,7 @@ def platform_commands(backend_dir: Path) -> list[tuple[str, str, str]]:
             try:
                 raw = p.read_text("utf-8")
                 data = tomllib.loads(raw) if name.endswith("toml") else json.loads(raw)
-            except (OSError, ValueError, UnicodeDecodeError):
+            except (OSError, ValueError, RecursionError):  # ValueError: bad TOML/JSON, UTF-8
                 continue
             deploy = data.get("deploy", {}) if isinstance(data, dict) else {}
             for key in ("preDeployCommand", "startCommand"):
@@ -197,7 +197,7 @@ def _local_script(words: list[str], base: Path | None) -> Path | None:
     try:
         p = (base / name).resolve()
         return p if p.is_file() and p.stat().st_size < 65_536 else None
-    except OSError:
+    except (OSError, ValueError, RuntimeError):  # NUL in the name; a symlink loop (3.11)
         return None
 
 
