@@ -246,7 +246,10 @@ def allows_only_below(spec: str, major: int) -> bool:
         m = re.match(r"^\s*(===|==|~=|<=|<)\s*v?(\d+)(?:\.(\d+))?", clause)
         if not m:
             continue
-        op, first, second = m.group(1), int(m.group(2)), int(m.group(3) or 0)
+        try:
+            op, first, second = m.group(1), int(m.group(2)), int(m.group(3) or 0)
+        except ValueError:  # over 4300 digits: no version below any real major
+            continue
         if op in ("==", "===", "<=", "~=") and first < major:
             return True
         if op == "<" and (first < major or (first == major and second == 0)):
