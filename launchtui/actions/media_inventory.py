@@ -382,8 +382,10 @@ def read_state(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StateError(f"{path.name} is gone") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: bad UTF-8 or JSON, or a huge number
         raise StateError(f"{path.name} cannot be read ({exc})") from None
+    except RecursionError:
+        raise StateError(f"{path.name} cannot be read (it nests too deeply)") from None
     if not isinstance(data, dict) or data.get("kind") != STATE_KIND:
         raise StateError(f"{path.name} is not an inventory's state")
     if data.get("format") != STATE_FORMAT:

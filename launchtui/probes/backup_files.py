@@ -121,9 +121,9 @@ def parse_utc(text: object) -> dt.datetime | None:
         return None
     try:
         value = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return value.astimezone(dt.UTC) if value.tzinfo is not None else None
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted out of range
         return None
-    return value.astimezone(dt.UTC) if value.tzinfo is not None else None
 
 
 def safe_label(name: str) -> str:
@@ -255,7 +255,10 @@ def list_backups(directory: Path) -> BackupListing:
                 continue
             for kind, pattern, out in (("database", DB_NAME, dbs), ("media", MEDIA_NAME, media)):
                 if m := pattern.match(entry.name):
-                    when = stamp_time(m["stamp"])
+                    try:
+                        when = stamp_time(m["stamp"])
+                    except ValueError:  # like 99999999T999999Z: not a time, not a backup
+                        continue
                     path = Path(entry.path)
                     out.append(BackupFile(path, kind, m["label"], when, st.st_mtime, st.st_size))
     return BackupListing(
@@ -418,6 +421,8 @@ def read_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"its manifest {mpath.name} is not UTF-8 text"
     except json.JSONDecodeError as exc:
         return None, f"its manifest {mpath.name} is not valid JSON ({exc.msg}, line {exc.lineno})"
+    except (ValueError, RecursionError):  # a number over 4300 digits; nesting too deep
+        return None, f"its manifest {mpath.name} is not valid JSON (a number or nesting too large)"
     return data, None
 
 

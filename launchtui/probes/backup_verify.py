@@ -89,7 +89,8 @@ class Verification:
             return when
         m = (DB_NAME if self.kind == "database" else MEDIA_NAME).match(self.path.name)
         if m:
-            return stamp_time(m["stamp"])
+            with contextlib.suppress(ValueError):  # a stamp that is not a time
+                return stamp_time(m["stamp"])
         return dt.datetime.fromtimestamp(self.mtime, dt.UTC)
 
     def age_seconds(self, now: dt.datetime | None = None) -> float:
@@ -365,7 +366,7 @@ def _resource_key(line: bytes) -> tuple[str, int] | None:
     """A line's `resource_type/type` and its size (0 when not given), or None if not a resource."""
     try:
         item = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, a huge number, deep nesting
         return None
     if not isinstance(item, dict):
         return None
