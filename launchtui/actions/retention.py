@@ -134,7 +134,11 @@ def prune_offsite(
         mname = manifest_path(Path(name)).name
         if name != just_written and mname not in objects:
             continue  # no manifest object: an upload that never finished, left alone
-        candidates.append((stamp_time(p[2]), name, mname))
+        try:
+            when = stamp_time(p[2])
+        except ValueError:  # a name with an impossible stamp is nobody's backup: left alone
+            continue
+        candidates.append((when, name, mname))
     # Newest first by the stamp in the name, as locally (LastModified is the upload time).
     candidates.sort(reverse=True)
     survivors = {c[1] for c in candidates[:keep]} | {just_written}
