@@ -69,6 +69,7 @@ class ActionScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_or_close", "Cancel / close", key_display="esc"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),  # while it runs, too
     ]
 
     def __init__(self, action: Action, options: Mapping[str, Any] | None = None) -> None:
