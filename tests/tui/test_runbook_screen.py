@@ -34,20 +34,11 @@ def timeline_text(app: LaunchApp) -> str:
     return "\n".join(line.text for line in screen_of(app).query_one("#runbook-timeline").lines)
 
 
-async def open_db_down(app: LaunchApp, pilot: object) -> None:
-    await pilot.press("i")  # type: ignore[attr-defined]
-    assert isinstance(app.screen, IncidentPicker)
-    await pilot.press("down", "down", "enter")  # type: ignore[attr-defined]  # 4.3
-    assert screen_of(app).runbook.name == "db-down"
-
-
 async def test_i_opens_db_down_and_a_healthy_database_reads_none(mariadb: MariaDB) -> None:
     app = db_app(mariadb.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await open_db_down(app, pilot)
-        screen = screen_of(app)
-        await until(pilot, lambda: screen.finished is not None, "the pass")
+        screen = await on_screen(app, "db-down", pilot)  # i, then 4.3 in the picker
         assert screen.finished is not None and screen.finished.verdict.layer == "none"
         assert verdict_text(app).startswith("Verdict: none")
         for sid in ("db.dns", "db.tcp", "db.tls", "db.auth", "db.query"):
