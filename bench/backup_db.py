@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,10 +136,11 @@ def median(xs: Sequence[float]) -> float:
     return statistics.median(xs)
 
 
-def mydumper_row(db: MariaDB, database: str, rounds: int) -> str:
+def mydumper_time(db: MariaDB, database: str, rounds: int) -> float | str:
+    """mydumper's median seconds on the database, or why there is none."""
     tool = shutil.which("mydumper")
     if tool is None:
-        return "mydumper              not installed (apt-get install mydumper)"
+        return "not installed (apt-get install mydumper)"
     times = []
     for _ in range(rounds):
         with tempfile.TemporaryDirectory(prefix="bench-mydumper-") as out:
@@ -161,20 +163,28 @@ def mydumper_row(db: MariaDB, database: str, rounds: int) -> str:
             proc = subprocess.run(argv, capture_output=True, text=True, check=False)
             times.append(time.perf_counter() - t0)
             if proc.returncode != 0:
-                return f"mydumper              failed: {proc.stderr.strip()[:60]}"
-    return f"mydumper (socket, 2t)  {median(times):6.2f} s"
+                return f"failed: {proc.stderr.strip()[:60]}"
+    return median(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=2_000_000)
-    ap.add_argument("--rounds", type=int, default=3)
-    args = ap.parse_args()
+@dataclass(frozen=True)
+class BackupResult:
+    rows: int
+    rounds: int
+    # "small" and "big" -> plain, gzip, cat, zstd_cli, none, zstd (median s), rss_none,
+    # rss_zstd (peak MB over the rounds), mb (plain dump MB), zstd_mb
+    results: dict[str, dict[str, float]]
+    mydumper: float | str  # median s on "big", or why not
+
+
+def measure(rows: int = 2_000_000, rounds: int = 3, log: bool = False) -> BackupResult:
+    """Every tool on a table of `rows` rows and on one of a tenth of it."""
     with running_mariadb() as db, tempfile.TemporaryDirectory(prefix="bench-backup-") as tmp:
         root = Path(tmp)
-        print(f"loading {args.rows:,} rows and {args.rows // 10:,} rows ...", flush=True)
-        load(db, "big", args.rows)
-        load(db, "small", args.rows // 10)
+        if log:
+            print(f"loading {rows:,} rows and {rows // 10:,} rows ...", flush=True)
+        load(db, "big", rows)
+        load(db, "small", rows // 10)
         results: dict[str, dict[str, float]] = {}
         for name in ("small", "big"):
             env = root / f"{name}.env"
@@ -183,16 +193,14 @@ def main() -> None:
             with option_file(db) as opt:
                 argv = " ".join(dump_argv(db, name, opt))
                 target = root / "plain.sql"
-                plain = [timed_shell(f"{argv} > {target}") for _ in range(args.rounds)]
+                plain = [timed_shell(f"{argv} > {target}") for _ in range(rounds)]
                 size = target.stat().st_size
-                gz = [timed_shell(f"{argv} | gzip > {target}.gz") for _ in range(args.rounds)]
+                gz = [timed_shell(f"{argv} | gzip > {target}.gz") for _ in range(rounds)]
                 # The floor of any pipeline on this box: the dump through a pipe at all.
-                cat = [timed_shell(f"{argv} | cat > {target}") for _ in range(args.rounds)]
-                zst = [
-                    timed_shell(f"{argv} | zstd -q -3 > {target}.zst") for _ in range(args.rounds)
-                ]
+                cat = [timed_shell(f"{argv} | cat > {target}") for _ in range(rounds)]
+                zst = [timed_shell(f"{argv} | zstd -q -3 > {target}.zst") for _ in range(rounds)]
             runs = {
-                c: [launchtui_backup(env, root / "b", c) for _ in range(args.rounds)]
+                c: [launchtui_backup(env, root / "b", c) for _ in range(rounds)]
                 for c in ("none", "zstd")
             }
             results[name] = {
@@ -207,34 +215,45 @@ def main() -> None:
                 "mb": size / 1e6,
                 "zstd_mb": runs["zstd"][0][2] / 1e6,
             }
-        big, small = results["big"], results["small"]
-        print()
-        print(f"dump of {big['mb']:.0f} MB ({args.rows:,} rows), median of {args.rounds}")
-        print(f"mysqldump > file        {big['plain']:6.2f} s   1.00x")
-        print(f"mysqldump | gzip        {big['gzip']:6.2f} s   {big['gzip'] / big['plain']:.2f}x")
-        print(f"mysqldump | cat > file  {big['cat']:6.2f} s   {big['cat'] / big['plain']:.2f}x")
-        print(
-            f"mysqldump | zstd -3     {big['zstd_cli']:6.2f} s   "
-            f"{big['zstd_cli'] / big['plain']:.2f}x"
-        )
-        print(
-            f"launchtui --compress none {big['none']:5.2f} s   "
-            f"{big['none'] / big['plain']:.2f}x   (goal <= 1.05x)"
-        )
-        print(
-            f"launchtui --compress zstd {big['zstd']:5.2f} s   "
-            f"{big['zstd'] / big['plain']:.2f}x   (goal <= 1.3x; {big['zstd_mb']:.0f} MB)"
-        )
-        print(mydumper_row(db, "big", args.rounds))
-        print()
-        print(
-            f"launchtui peak RSS      {small['mb']:.0f} MB dump: none {small['rss_none']:.0f} MB, "
-            f"zstd {small['rss_zstd']:.0f} MB"
-        )
-        print(
-            f"                        {big['mb']:.0f} MB dump: none {big['rss_none']:.0f} MB, "
-            f"zstd {big['rss_zstd']:.0f} MB   (goal <= 80 MB, flat)"
-        )
+        return BackupResult(rows, rounds, results, mydumper_time(db, "big", rounds))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    r = measure(args.rows, args.rounds, log=True)
+    big, small = r.results["big"], r.results["small"]
+    print()
+    print(f"dump of {big['mb']:.0f} MB ({args.rows:,} rows), median of {args.rounds}")
+    print(f"mysqldump > file        {big['plain']:6.2f} s   1.00x")
+    print(f"mysqldump | gzip        {big['gzip']:6.2f} s   {big['gzip'] / big['plain']:.2f}x")
+    print(f"mysqldump | cat > file  {big['cat']:6.2f} s   {big['cat'] / big['plain']:.2f}x")
+    print(
+        f"mysqldump | zstd -3     {big['zstd_cli']:6.2f} s   {big['zstd_cli'] / big['plain']:.2f}x"
+    )
+    print(
+        f"launchtui --compress none {big['none']:5.2f} s   "
+        f"{big['none'] / big['plain']:.2f}x   (goal <= 1.05x)"
+    )
+    print(
+        f"launchtui --compress zstd {big['zstd']:5.2f} s   "
+        f"{big['zstd'] / big['plain']:.2f}x   (goal <= 1.3x; {big['zstd_mb']:.0f} MB)"
+    )
+    if isinstance(r.mydumper, str):
+        print(f"mydumper              {r.mydumper}")
+    else:
+        print(f"mydumper (socket, 2t)  {r.mydumper:6.2f} s")
+    print()
+    print(
+        f"launchtui peak RSS      {small['mb']:.0f} MB dump: none {small['rss_none']:.0f} MB, "
+        f"zstd {small['rss_zstd']:.0f} MB"
+    )
+    print(
+        f"                        {big['mb']:.0f} MB dump: none {big['rss_none']:.0f} MB, "
+        f"zstd {big['rss_zstd']:.0f} MB   (goal <= 80 MB, flat)"
+    )
 
 
 if __name__ == "__main__":

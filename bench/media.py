@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +95,61 @@ def cld_run(url: str, *args: str) -> float:
     return wall
 
 
+@dataclass(frozen=True)
+class MediaResult:
+    resources: int
+    assets: int
+    size: int
+    delay_ms: float
+    rounds: int
+    cld_list: float  # medians, seconds
+    lt_nine: float
+    lt_one: float
+    cld_pull: float
+    lt_download: float
+
+
+def measure(
+    resources: int = 1200,
+    assets: int = 1000,
+    size: int = 20_000,
+    delay_ms: float = 100,
+    rounds: int = 3,
+) -> MediaResult:
+    """cld and launchtui on the same clouds, behind the same slow link."""
+    cld()  # fails early, before any server starts, when it is not installed
+    api = CloudinaryApi.start()
+    link = SlowLink(api.port, delay_ms / 1000)
+    try:
+        seed(api, link, "one", [("image", "upload")], resources, 2048)
+        seed(api, link, "nine", NINE, resources, 2048)
+        seed(api, link, "assets", [("image", "upload")], assets, size)
+        med = statistics.median
+        with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
+            root = Path(tmp)
+            one, nine, pull_from = (through(api, link, c) for c in ("one", "nine", "assets"))
+            listing = ["admin", "-A", "-F", "resources", "max_results=500"]
+            cld_list = med([cld_run(one, *listing) for _ in range(rounds)])
+            lt_nine = med([launchtui_media(nine, root / "b") for _ in range(rounds)])
+            lt_one = med([launchtui_media(one, root / "b") for _ in range(rounds)])
+            pulls, downloads = [], []
+            for _ in range(rounds):
+                target = root / "pull"
+                shutil.rmtree(target, ignore_errors=True)
+                pulls.append(cld_run(pull_from, "sync", "--pull", "-F", str(target), "/"))
+                got = sum(len(files) for _, _, files in os.walk(target))
+                if got != assets:
+                    raise SystemExit(f"cld pulled {got} of {assets} assets")
+                downloads.append(launchtui_media(pull_from, root / "b", "--download"))
+    finally:
+        link.close()
+        api.stop()
+    return MediaResult(
+        resources, assets, size, delay_ms, rounds,
+        cld_list, lt_nine, lt_one, med(pulls), med(downloads),
+    )  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--resources", type=int, default=1200)
@@ -102,32 +158,10 @@ def main() -> None:
     ap.add_argument("--delay-ms", type=float, default=100)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    api = CloudinaryApi.start()
-    link = SlowLink(api.port, args.delay_ms / 1000)
-    try:
-        seed(api, link, "one", [("image", "upload")], args.resources, 2048)
-        seed(api, link, "nine", NINE, args.resources, 2048)
-        seed(api, link, "assets", [("image", "upload")], args.assets, args.size)
-        med = statistics.median
-        with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
-            root = Path(tmp)
-            one, nine, assets = (through(api, link, c) for c in ("one", "nine", "assets"))
-            listing = ["admin", "-A", "-F", "resources", "max_results=500"]
-            cld_list = med([cld_run(one, *listing) for _ in range(args.rounds)])
-            lt_nine = med([launchtui_media(nine, root / "b") for _ in range(args.rounds)])
-            lt_one = med([launchtui_media(one, root / "b") for _ in range(args.rounds)])
-            pulls, downloads = [], []
-            for _ in range(args.rounds):
-                target = root / "pull"
-                shutil.rmtree(target, ignore_errors=True)
-                pulls.append(cld_run(assets, "sync", "--pull", "-F", str(target), "/"))
-                got = sum(len(files) for _, _, files in os.walk(target))
-                assert got == args.assets, f"cld pulled {got} of {args.assets} assets"
-                downloads.append(launchtui_media(assets, root / "b", "--download"))
-            cld_pull, lt_dl = med(pulls), med(downloads)
-    finally:
-        link.close()
-        api.stop()
+    r = measure(args.resources, args.assets, args.size, args.delay_ms, args.rounds)
+    cld_list, lt_nine, lt_one, cld_pull, lt_dl = (
+        r.cld_list, r.lt_nine, r.lt_one, r.cld_pull, r.lt_download
+    )  # fmt: skip
     n, rtt = args.resources, args.delay_ms
     print(f"\ninventory of {n:,} resources, {rtt:g} ms round trip, median of {args.rounds}")
     print(f"cld admin -A resources (1 listing)     {cld_list:6.2f} s   1.00x")

@@ -1,8 +1,13 @@
-"""Time to first paint: launchtui against a minimal Textual app, on this machine.
+"""Start-up: launchtui's first paint, `--help` and a static `check`, against a minimal
+Textual app's first paint, on this machine.
 
-Each sample is a fresh process, timed by this script from spawn until the app's
-first frame is on screen (Textual's Ready event; headless, 80x24). Prints both
-medians and their ratio:
+Each sample is a fresh process, timed by this script from spawn: until the app's first
+frame is on screen (Textual's Ready event; headless, 80x24) for the two apps, until the
+process exits for `launchtui --help` and for `launchtui check --only` of every static
+check but pool.recycle (whose `after` would pull in the live db.connect) on the test
+fixtures' backend and env files: a run that makes no network probe. Prints the medians
+and each one's ratio to the minimal app's first paint (goal for the first paint: close
+to 1x, as the TUI issue asks):
 
     python bench/startup.py [--runs N]
 """
@@ -16,8 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 READY = "first-paint"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+KINDS = ("minimal", "launchtui", "help", "check")
 
 
 def minimal_app() -> None:
@@ -53,7 +63,27 @@ def launchtui_app() -> None:
     FirstPaint(load_settings({})).run(headless=True, size=(80, 24))
 
 
-def sample(which: str, env: dict[str, str]) -> float:
+def static_ids() -> list[str]:
+    """Every static check whose closure stays static (pool.recycle reads db.connect's)."""
+    sys.path.insert(0, str(ROOT))
+    from launchtui.core.registry import default_registry
+
+    registry = default_registry()
+    static = [c.id for c in registry if c.kind == "static"]
+    return [cid for cid in static if all(c.kind == "static" for c in registry.closure([cid]))]
+
+
+def check_argv(ids: list[str], backup_dir: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "launchtui", "check", "--only", *ids,
+        "--env-file", str(FIXTURES / "env" / "production.env"),
+        "--frontend-env-file", str(FIXTURES / "env" / "frontend.production.env"),
+        "--backend-dir", str(FIXTURES / "backend_good"),
+        "--backup-dir", str(backup_dir),
+    ]  # fmt: skip
+
+
+def paint(which: str, env: dict[str, str], cwd: Path) -> float:
     """Seconds from spawning a process to its first paint."""
     t0 = time.perf_counter()
     with subprocess.Popen(
@@ -61,6 +91,7 @@ def sample(which: str, env: dict[str, str]) -> float:
         stdout=subprocess.PIPE,
         text=True,
         env=env,
+        cwd=cwd,
     ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -73,6 +104,59 @@ def sample(which: str, env: dict[str, str]) -> float:
     return elapsed
 
 
+def to_exit(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Seconds from spawning a process until it has exited (with 0)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        what = " ".join(argv[2:4])
+        raise SystemExit(f"{what} exited {proc.returncode}: {proc.stderr[-300:]}")
+    return elapsed
+
+
+@dataclass(frozen=True)
+class StartupResult:
+    runs: int
+    medians: dict[str, float]  # kind -> seconds: minimal, launchtui, help, check
+    static_checks: int
+
+    def ratio(self, kind: str) -> float:
+        return self.medians[kind] / self.medians["minimal"]
+
+
+def measure(runs: int = 9) -> StartupResult:
+    """Median of `runs` fresh processes of each kind, interleaved."""
+    ids = static_ids()
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        # A throwaway data dir, and a working dir with no launchtui.toml in it: the bench
+        # must not touch the user's history nor read a profile.
+        home, cwd = Path(tmp) / "home", Path(tmp) / "cwd"
+        home.mkdir()
+        cwd.mkdir()
+        env = {
+            **os.environ,
+            **{v: str(home) for v in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME")},
+        }
+        check = check_argv(ids, Path(tmp) / "backups")
+        help_ = [sys.executable, "-m", "launchtui", "--help"]
+
+        def sample(kind: str) -> float:
+            if kind == "help":
+                return to_exit(help_, env, cwd)
+            if kind == "check":
+                return to_exit(check, env, cwd)
+            return paint(kind, env, cwd)
+
+        for kind in KINDS:
+            sample(kind)  # warm the OS file cache for all
+        times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        for _ in range(runs):
+            for kind in KINDS:
+                times[kind].append(sample(kind))
+    return StartupResult(runs, {k: statistics.median(v) for k, v in times.items()}, len(ids))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -82,21 +166,15 @@ def main() -> None:
         return minimal_app()
     if args.child == "launchtui":
         return launchtui_app()
-
-    with tempfile.TemporaryDirectory() as home:
-        # A throwaway data dir: the bench must not touch the user's history.
-        env = {**os.environ, **{v: home for v in ("XDG_DATA_HOME", "XDG_STATE_HOME")}}
-        sample("minimal", env)  # warm the OS file cache for both
-        sample("launchtui", env)
-        times: dict[str, list[float]] = {"minimal": [], "launchtui": []}
-        for _ in range(args.runs):
-            for which in times:
-                times[which].append(sample(which, env))
-    minimal = statistics.median(times["minimal"]) * 1000
-    launch = statistics.median(times["launchtui"]) * 1000
-    print(f"minimal Textual app: first paint in {minimal:.0f} ms (median of {args.runs})")
-    print(f"launchtui:           first paint in {launch:.0f} ms (median of {args.runs})")
-    print(f"ratio:               {launch / minimal:.2f}x")
+    r = measure(args.runs)
+    ms = {k: v * 1000 for k, v in r.medians.items()}
+    print(f"median of {r.runs} fresh processes each")
+    print(f"minimal Textual app:      first paint in {ms['minimal']:4.0f} ms   1.00x")
+    print(f"launchtui:                first paint in {ms['launchtui']:4.0f} ms   "
+          f"{r.ratio('launchtui'):.2f}x")  # fmt: skip
+    print(f"launchtui --help:         exits in       {ms['help']:4.0f} ms   {r.ratio('help'):.2f}x")
+    print(f"launchtui check, {r.static_checks} static: exits in       {ms['check']:4.0f} ms   "
+          f"{r.ratio('check'):.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":
