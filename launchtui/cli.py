@@ -297,7 +297,9 @@ def cmd_tui(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from launchtui.tui.app import run_app
 
-    return run_app(settings)
+    # Nothing configured: the setup screen opens first.
+    first_run = settings.config_path is None and not any(getattr(args, k, None) for k in INPUT_KEYS)
+    return run_app(settings, first_run=first_run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

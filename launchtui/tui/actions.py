@@ -76,6 +76,14 @@ ACTIONS: list[AppAction] = [
         "Pick the incident; its runbook probes it layer by layer.",
     ),
     AppAction(
+        "setup",
+        "s",
+        "app.setup",
+        "Setup",
+        "Set up the profile: env files, backend dir, URLs, backups.",
+        footer=False,
+    ),
+    AppAction(
         "sign_off",
         "space",
         "sign_off",

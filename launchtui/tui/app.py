@@ -67,9 +67,15 @@ class LaunchApp(App[int]):
         context_factory: Callable[[], Context] | None = None,
         watch_interval: float = WATCH_INTERVAL,
         redactor: Redactor | None = None,
+        first_run: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self.environ = environ
+        # Nothing configured: the setup screen opens first, and the checks wait for it.
+        self.first_run = first_run
+        self._setup_open = first_run
+        self._launched = False
         # Without a registry, the shipped checks are imported after the first paint.
         self.board = Board(registry)
         self.watch_interval = watch_interval
@@ -104,8 +110,10 @@ class LaunchApp(App[int]):
         """First paint is done: now read the history and start the checks."""
         log.info("ready in %.0f ms", _since_process_start_ms(self._started))
         self.run_worker(self._load_history(), group="history", exit_on_error=False)
+        if self.first_run:
+            self.push_screen(self._setup_screen(first_run=True), callback=self._setup_closed)
         if self.board.loaded:
-            self.start_run(None, source="launch")
+            self._launch()
         else:
             self.run_worker(self._load_checks(), group="checks", exit_on_error=False)
 
@@ -116,7 +124,45 @@ class LaunchApp(App[int]):
         self.board.set_registry(registry)
         self.runs.registry = registry
         self.checklist.reload()
-        self.start_run(None, source="launch")
+        self._launch()
+
+    def _launch(self) -> None:
+        """The first run of the checklist, unless the setup screen holds it back."""
+        if not self._setup_open and not self._launched and self.board.loaded:
+            self._launched = True
+            self.start_run(None, source="launch")
+
+    # -- setup ------------------------------------------------------------------
+
+    def _setup_screen(self, *, first_run: bool = False) -> Screen[Any]:
+        from launchtui.tui.screens.setup import SetupScreen
+
+        return SetupScreen(first_run=first_run)
+
+    def action_setup(self) -> None:
+        """The setup screen, filled from the profile in use (`s`)."""
+        from launchtui.tui.screens.setup import SetupScreen
+
+        if isinstance(self.screen, SetupScreen):
+            return
+        self._setup_open = True
+        self.push_screen(self._setup_screen(), callback=self._setup_closed)
+
+    def _setup_closed(self, saved: bool | None) -> None:
+        self._setup_open = False
+        self._launch()  # skipped on first run: check things as they are
+
+    def apply_settings(self, settings: Settings) -> None:
+        """A profile was written: use it from now on, and run the whole checklist with it."""
+        self.settings = settings
+        self.runs.context_factory = partial(Context.build, settings, self.environ)
+        self.checklist.set_profile(settings.profile)
+        self._recorded = None
+        self.run_worker(self._load_history(), group="history", exit_on_error=False)
+        if self.board.loaded:
+            self._launched = True
+            self.start_run(None, source="all")
+        # else: the checks are still loading, and start with these settings once they are
 
     async def on_unmount(self) -> None:
         self.runs.stop_all()
@@ -420,13 +466,13 @@ def _since_process_start_ms(fallback_start: float) -> float:
         return (time.perf_counter() - fallback_start) * 1000
 
 
-def run_app(settings: Settings) -> int:
+def run_app(settings: Settings, *, first_run: bool = False) -> int:
     """Run the TUI until the user quits; the exit code for the CLI."""
     from launchtui.core.logs import setup_logging
 
     redactor = Redactor()
     setup_logging(redactor)
-    app = LaunchApp(settings, redactor=redactor)
+    app = LaunchApp(settings, redactor=redactor, first_run=first_run)
     app.run()
     code = app.return_code or 0
     if any(t.name.startswith("launchtui-probe") and t.is_alive() for t in threading.enumerate()):

@@ -65,7 +65,8 @@ def https_certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
     lone.cert_pem.write_to_path(str(cert))
     lone.private_key_pem.write_to_path(str(key))
     now = dt.datetime.now(dt.UTC)
-    hosts = ("127.0.0.1", "localhost")
+    alias = loopback_alias()
+    hosts = ("127.0.0.1", "localhost", *([alias] if alias else []))
     return Certs(
         ca_file=ca_file,
         valid=ca.issue_cert(*hosts),
@@ -80,6 +81,31 @@ def https_certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
         untrusted=stranger.issue_cert(*hosts),
         self_signed=(cert, key),
     )
+
+
+def loopback_alias() -> str | None:
+    """A name of this machine that resolves to 127.x without looking like localhost.
+
+    Checks rightly refuse `localhost` and `127.0.0.1` as a production origin; a site
+    served under this name (this machine's own host name, or another /etc/hosts name of
+    a loopback address) is reached on loopback and judged like a deployed one.
+    """
+    names = [socket.gethostname()]
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/hosts").read_text(encoding="utf-8").splitlines():
+            fields = line.split("#", 1)[0].split()
+            if len(fields) > 1 and fields[0].startswith("127."):
+                names += fields[1:]
+    for name in dict.fromkeys(names):
+        lowered = name.lower()
+        if lowered == "localhost" or lowered.startswith("ip6-") or "." in lowered:
+            continue  # .local, .localhost and friends are refused by the checks as local
+        try:
+            if socket.gethostbyname(name).startswith("127."):
+                return name
+        except OSError:
+            continue
+    return None
 
 
 def server_context(cert: trustme.LeafCert | tuple[Path, Path]) -> ssl.SSLContext:
@@ -221,11 +247,13 @@ def serve(https_certs: Certs) -> Iterator[ServeFn]:
             cert: str = "valid",
             plain: str = "redirect",
             server_header: str = "gunicorn",
+            host: str = "127.0.0.1",
         ) -> Site:
+            """`host` names the site in its URL (a loopback alias, say); it listens on 127.0.0.1."""
             tls = server_context(getattr(https_certs, cert))
             server = LoopbackServer(app, tls, plain=plain, server_header=server_header)
             stack.enter_context(serving(server))
-            return Site(url=f"https://127.0.0.1:{server.port}", port=server.port)
+            return Site(url=f"https://{host}:{server.port}", port=server.port)
 
         yield start
 

@@ -89,6 +89,11 @@ class ChecklistScreen(Screen[None]):
         target = "#items" if event.option_list.id == "sections" else "#detail"
         self.query_one(target).focus()
 
+    def set_profile(self, profile: str | None) -> None:
+        """A new profile is in use: the top bar names it."""
+        self.profile = profile
+        self.query_one(TopBar).set_profile(profile)
+
     def reload(self) -> None:
         """The checks were loaded: rebuild the lists."""
         sections = self.query_one(SectionList)

@@ -20,12 +20,18 @@ class TopBar(Horizontal):
         self.profile = profile
 
     def compose(self) -> ComposeResult:
-        name = Content.assemble(
-            ("launchtui", "bold"), "  ", (self.profile or "no profile", "$text-muted")
-        )
-        yield Label(name, id="brand")
+        yield Label(self._brand(), id="brand")
         yield Label(id="readiness")
         yield Label(id="watch")
+
+    def _brand(self) -> Content:
+        return Content.assemble(
+            ("launchtui", "bold"), "  ", (self.profile or "no profile", "$text-muted")
+        )
+
+    def set_profile(self, profile: str | None) -> None:
+        self.profile = profile
+        self.query_one("#brand", Label).update(self._brand())
 
     def refresh_status(self, *, watching: float | None) -> None:
         from launchtui.core.report import readiness
