@@ -12,8 +12,8 @@ Goals: "~1x" (the sweep, the TUI's first paint, a healthy runbook: "about the ti
 its slowest probe", "close to a minimal Textual app's") counts as met up to 1.2x; the
 others are the issues' own numbers.
 
-    .venv/bin/python bench/all.py                  # the real sizes (about 10 minutes)
-    .venv/bin/python bench/all.py --quick          # smaller data, one round: a smoke run
+    .venv/bin/python bench/all.py                  # the real sizes (about 3 min on 2 cores)
+    .venv/bin/python bench/all.py --quick          # smaller data, one round (under 1 min)
     .venv/bin/python bench/all.py --format markdown --save run.json
     .venv/bin/python bench/all.py --load run.json --format markdown   # re-print a run
 """
