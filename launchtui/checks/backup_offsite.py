@@ -27,7 +27,7 @@ from launchtui.checks.backups import format_size
 from launchtui.core.actions import ActionError
 from launchtui.core.config import default_backup_dir
 from launchtui.core.context import Context
-from launchtui.core.model import Verdict, failed, passed, skipped
+from launchtui.core.model import Verdict, failed, needs_input, passed, skipped
 from launchtui.core.registry import check
 from launchtui.probes.backup_files import BackupFile, list_backups, manifest_path, read_manifest
 
@@ -80,10 +80,11 @@ async def backup_offsite(ctx: Context) -> Verdict:
             str(exc), {"backup dir": str(directory)}, remediation="Fix the profile's key."
         )
     if loc is None:
-        return skipped(
+        return needs_input(
             "No offsite location is configured, so no backup is known to survive losing "
             "this machine.",
-            {"backup dir": str(directory)},
+            "offsite",
+            evidence={"backup dir": str(directory)},
             remediation='Set `offsite = "s3://bucket/prefix"` in the profile (and '
             "`offsite_endpoint` for R2, B2 or MinIO); `--offsite` on `launchtui backup db` "
             "copies one backup, but this check reads the profile.",

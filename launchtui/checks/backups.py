@@ -11,7 +11,15 @@ from typing import Any
 from launchtui.checks.backup_tools import DB_COMMAND
 from launchtui.core.config import default_backup_dir
 from launchtui.core.context import Context
-from launchtui.core.model import Verdict, errored, failed, passed, skipped, warned
+from launchtui.core.model import (
+    MISSING_INPUT,
+    Verdict,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from launchtui.core.registry import check
 from launchtui.probes.backup_files import (
     BackupFile,
@@ -194,9 +202,15 @@ def _no_backup(
             command=command,
         )
     where = "does not exist yet" if trouble == "missing" else "holds none"
+    elsewhere = ""
+    facts: dict[str, Any] = {}
+    if directory == default_backup_dir():  # the default: the backups may be elsewhere
+        elsewhere = " (the default; --backup-dir, profile key backup_dir, names another)"
+        facts[MISSING_INPUT] = ("backup_dir",)
     return skipped(
-        f"No {kind_words} yet: the backup directory {directory} {where}.",
+        f"No {kind_words} yet: the backup directory {directory} {where}{elsewhere}.",
         evidence,
+        facts=facts,
         remediation=f"Take one with `{command}` and schedule it (cron or a CI job).",
         command=command,
     )

@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from launchtui.core.context import Context
-from launchtui.core.model import Verdict, errored, failed, skipped
+from launchtui.core.model import Verdict, errored, failed, needs_input
 from launchtui.probes.backend_source import BackendSource, read_backend_source
 from launchtui.probes.config_values import Evaluated
 from launchtui.probes.python_source import SourceProblem
@@ -21,7 +21,7 @@ NO_BACKEND_DIR = (
 async def read_config(ctx: Context) -> BackendSource | Verdict:
     """The shared reading of config.py, or the verdict explaining why there is none."""
     if ctx.settings.backend_dir is None:
-        return skipped(NO_BACKEND_DIR)
+        return needs_input(NO_BACKEND_DIR, "backend_dir")
     backend_dir = Path(ctx.settings.backend_dir)
     src = await ctx.shared("backend_source", functools.partial(read_backend_source, backend_dir))
     return src if src.problem is None else _problem(src.problem, backend_dir)

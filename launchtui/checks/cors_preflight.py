@@ -13,8 +13,8 @@ from launchtui.probes import http as probe
 
 FOREIGN_ORIGIN = "https://launchtui-probe.invalid"
 NO_CORS_ORIGINS = (
-    "No CORS_ORIGINS to test: set it in --env-file (the frontend origins the backend "
-    "allows, comma-separated)."
+    "No CORS_ORIGINS to test: set it in the file given with --env-file (profile key "
+    "env_file): the frontend origins the backend allows, comma-separated."
 )
 
 
@@ -49,7 +49,7 @@ def allowed_origins(raw: str) -> tuple[list[str], list[str]]:
 async def cors_preflight(ctx: Context) -> Verdict:
     """Each allowed origin gets its own Access-Control-Allow-Origin; a foreign origin gets none."""
     raw = ctx.get("CORS_ORIGINS") or ""
-    site = live_site(ctx, "backend", missing=None if raw else NO_CORS_ORIGINS)
+    site = live_site(ctx, "backend", missing=None if raw else (NO_CORS_ORIGINS, "env_file"))
     if isinstance(site, Verdict):
         return site
     origins, notes = allowed_origins(raw)

@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from launchtui.core.model import Verdict, failed, passed, skipped, warned
+from launchtui.core.model import Verdict, failed, needs_input, passed, skipped, warned
 from launchtui.core.registry import check
 
 if TYPE_CHECKING:
@@ -30,9 +30,10 @@ def backend_database(ctx: Context) -> tuple[DbUrl, TlsIntent] | Verdict:
 
     raw = ctx.secret("DATABASE_URL")
     if raw is None:
-        return skipped(
+        return needs_input(
             "DATABASE_URL is not set, so there is no database to probe; set it in the "
-            "environment or in the file given with --env-file."
+            "environment or in the file given with --env-file (profile key env_file).",
+            "env_file",
         )
     try:
         url = parse_database_url(raw.reveal())
@@ -289,9 +290,11 @@ async def db_migrations(ctx: Context) -> Verdict:
     """The database's alembic_version equals the single head of the backend's migrations/."""
     backend = ctx.settings.backend_dir
     if backend is None:
-        return skipped(
+        return needs_input(
             "No backend checkout was given, so the migrations head is unknown; pass "
-            "--backend-dir PATH (the directory with config.py and migrations/)."
+            "--backend-dir PATH (profile key backend_dir: the directory with config.py and "
+            "migrations/).",
+            "backend_dir",
         )
     migrations = Path(backend) / "migrations"
     if not migrations.is_dir():

@@ -10,10 +10,10 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import ParamSpec
+from typing import Any, ParamSpec
 
 from launchtui.core.context import Context
-from launchtui.core.model import Verdict, failed, passed, warned
+from launchtui.core.model import MISSING_INPUT, Verdict, failed, passed, warned
 from launchtui.core.registry import check
 from launchtui.probes.dburl import (
     DbUrl,
@@ -60,13 +60,27 @@ def unparsable(summary: str, raw: str, fix: str) -> Verdict:
     return failed(summary, {"length": f"{len(raw)} characters"}, remediation=fix)
 
 
-def not_set(name: str, consequence: str, command: str | None = None) -> Verdict:
-    """The fail for a variable that is not set, saying what that breaks."""
+def not_set(
+    name: str, consequence: str, command: str | None = None, *, ctx: Context | None = None
+) -> Verdict:
+    """The fail for a variable that is not set, saying what that breaks.
+
+    With no env file given, the variable was looked for in this shell only: the evidence
+    says so, and the verdict carries the missing input (the TUI's `s` sets it up).
+    """
+    evidence = {"variable": f"{name} (not set)"}
+    facts: dict[str, Any] = {}
+    if ctx is not None and ctx.settings.env_file is None:
+        evidence["looked in"] = (
+            "this shell's environment only: no --env-file (profile key env_file) was given"
+        )
+        facts[MISSING_INPUT] = ("env_file",)
     return failed(
         f"{name} is not set, so {consequence}.",
-        {"variable": f"{name} (not set)"},
+        evidence,
         remediation=f"Set {name} {WHERE}.",
         command=command,
+        facts=facts,
     )
 
 
@@ -153,7 +167,7 @@ async def database_url(ctx: Context) -> Verdict:
     """DATABASE_URL parses, uses PyMySQL, and gets verified TLS from SQLAlchemy + PyMySQL."""
     raw = ctx.secret("DATABASE_URL")
     if raw is None:
-        return not_set("DATABASE_URL", "the backend has no database to connect to")
+        return not_set("DATABASE_URL", "the backend has no database to connect to", ctx=ctx)
     verdict = await ctx.to_thread(assess_database_url, raw.reveal())
     url = verdict.facts.get("url")
     if isinstance(url, DbUrl):

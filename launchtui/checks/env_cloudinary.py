@@ -72,5 +72,5 @@ async def cloudinary_url(ctx: Context) -> Verdict:
     """CLOUDINARY_URL is cloudinary://<api_key>:<api_secret>@<cloud_name>."""
     raw = ctx.secret("CLOUDINARY_URL")
     if raw is None:
-        return not_set("CLOUDINARY_URL", "uploads and the Admin API cannot authenticate")
+        return not_set("CLOUDINARY_URL", "uploads and the Admin API cannot authenticate", ctx=ctx)
     return assess_cloudinary_url(raw.reveal(), ctx.get("CLOUDINARY_CLOUD_NAME"))

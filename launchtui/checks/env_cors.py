@@ -144,5 +144,6 @@ async def cors_origins(ctx: Context) -> Verdict:
             "CORS_ORIGINS",
             "browsers on the frontend are blocked or, if config.py defaults to *, "
             "every site may call the API",
+            ctx=ctx,
         )
     return assess_cors_origins(raw.strip(), ctx.frontend_url)

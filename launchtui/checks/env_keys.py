@@ -140,7 +140,9 @@ async def secret_key(ctx: Context) -> Verdict:
     """SECRET_KEY is set, not a placeholder, and random-looking with at least 256 bits."""
     key = ctx.secret("SECRET_KEY")
     if key is None:
-        return not_set("SECRET_KEY", "Flask cannot sign session cookies", command=KEY_COMMAND)
+        return not_set(
+            "SECRET_KEY", "Flask cannot sign session cookies", command=KEY_COMMAND, ctx=ctx
+        )
     return assess_key("SECRET_KEY", key.reveal())
 
 
@@ -153,6 +155,7 @@ async def jwt_secret_key(ctx: Context) -> Verdict:
             "JWT_SECRET_KEY",
             "login tokens have no key of their own to be signed with",
             command=KEY_COMMAND,
+            ctx=ctx,
         )
     other = ctx.secret("SECRET_KEY")
     pair = ("SECRET_KEY", other.reveal()) if isinstance(other, Secret) else None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 
 from launchtui.checks.env import one_line
 from launchtui.checks.env_cors import is_local_host, origin_of
 from launchtui.core.context import Context
-from launchtui.core.model import Verdict, failed, passed, warned
+from launchtui.core.model import MISSING_INPUT, Status, Verdict, failed, passed, warned
 from launchtui.core.registry import check
 from launchtui.probes.cloudinary_config import CloudinaryUrlError, parse_cloudinary_url
 
@@ -91,7 +92,7 @@ def _api_url_problem(value: str) -> str | None:
 @check("frontend.api_url", section="1.2", title="VITE_API_URL points at the backend")
 async def api_url(ctx: Context) -> Verdict:
     """VITE_API_URL is set, https, and equal to the backend URL."""
-    return assess_api_url(ctx.frontend("VITE_API_URL"), ctx.settings.backend_url)
+    return from_shell(ctx, assess_api_url(ctx.frontend("VITE_API_URL"), ctx.settings.backend_url))
 
 
 @one_line
@@ -156,4 +157,20 @@ async def cloud_name(ctx: Context) -> Verdict:
             cloud = parse_cloudinary_url(raw).cloud_name
         except CloudinaryUrlError:
             why = "CLOUDINARY_URL is not a valid cloudinary:// URL (see env.cloudinary_url)"
-    return assess_cloud_name(ctx.frontend("VITE_CLOUDINARY_CLOUD_NAME"), cloud, why)
+    return from_shell(
+        ctx, assess_cloud_name(ctx.frontend("VITE_CLOUDINARY_CLOUD_NAME"), cloud, why)
+    )
+
+
+def from_shell(ctx: Context, verdict: Verdict) -> Verdict:
+    """A "not set" verdict, when no frontend env file was given: it says where it looked."""
+    unset = any(v == "(not set)" for k, v in verdict.evidence.items() if k.startswith("VITE_"))
+    if verdict.status is not Status.FAIL or not unset or ctx.settings.frontend_env_file:
+        return verdict
+    evidence = {
+        **verdict.evidence,
+        "looked in": "this shell's environment only: no --frontend-env-file "
+        "(profile key frontend_env_file) was given",
+    }
+    facts = {**verdict.facts, MISSING_INPUT: ("frontend_env_file",)}
+    return dataclasses.replace(verdict, evidence=evidence, facts=facts)

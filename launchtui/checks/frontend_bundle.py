@@ -26,8 +26,8 @@ _API_HINT = re.compile(
 )
 _URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?")
 NO_API_URL = (
-    "No API URL to look for: set VITE_API_URL in --frontend-env-file, or pass "
-    "--backend-url (profile key backend_url)."
+    "No API URL to look for: set VITE_API_URL in --frontend-env-file (profile key "
+    "frontend_env_file), or pass --backend-url (profile key backend_url)."
 )
 
 
@@ -52,7 +52,9 @@ def api_candidates(text: str, expected_origin: str) -> list[str]:
 async def frontend_bundle(ctx: Context) -> Verdict:
     """The deployed frontend's JS contains the VITE_API_URL value."""
     expected = (ctx.frontend("VITE_API_URL") or ctx.settings.backend_url or "").rstrip("/")
-    site = live_site(ctx, "frontend", missing=None if expected else NO_API_URL)
+    site = live_site(
+        ctx, "frontend", missing=None if expected else (NO_API_URL, "frontend_env_file")
+    )
     if isinstance(site, Verdict):
         return site
     try:

@@ -9,15 +9,14 @@ from typing import Any
 
 from launchtui.checks.web import (
     FLAG,
-    NO_BACKEND,
-    NO_FRONTEND,
     Findings,
     get_page,
+    no_site,
     site_url,
     tls_for,
 )
 from launchtui.core.context import Context
-from launchtui.core.model import Status, Verdict, failed, skipped
+from launchtui.core.model import Status, Verdict, failed
 from launchtui.core.registry import check
 from launchtui.probes import http as probe
 from launchtui.probes.tls import cert_evidence, fetch_certificate
@@ -53,7 +52,7 @@ REDIRECT_FIX = (
 async def https_frontend(ctx: Context) -> Verdict:
     """The frontend is https, redirects from http, has a valid certificate and HSTS."""
     if not ctx.frontend_url:
-        return skipped(NO_FRONTEND)
+        return no_site("frontend")
     return await _https(ctx, "frontend", ctx.frontend_url)
 
 
@@ -61,7 +60,7 @@ async def https_frontend(ctx: Context) -> Verdict:
 async def https_backend(ctx: Context) -> Verdict:
     """The backend is https, redirects from http, has a valid certificate, HSTS and a health 200."""
     if not ctx.backend_url:
-        return skipped(NO_BACKEND)
+        return no_site("backend")
     return await _https(ctx, "backend", ctx.backend_url)
 
 

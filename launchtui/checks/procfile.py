@@ -8,7 +8,15 @@ from typing import Any
 
 from launchtui.checks.config_source import NO_BACKEND_DIR
 from launchtui.core.context import Context
-from launchtui.core.model import Status, Verdict, errored, failed, passed, skipped, warned
+from launchtui.core.model import (
+    Status,
+    Verdict,
+    errored,
+    failed,
+    needs_input,
+    passed,
+    warned,
+)
 from launchtui.core.registry import check
 from launchtui.probes.procfile import (
     Procfile,
@@ -66,7 +74,7 @@ def _upgrade_first(steps: list[Step]) -> tuple[Status, str] | None:
 async def deploy_procfile(ctx: Context) -> Verdict:
     """The Procfile (or a platform pre-deploy command) runs `flask db upgrade` before serving."""
     if ctx.settings.backend_dir is None:
-        return skipped(NO_BACKEND_DIR)
+        return needs_input(NO_BACKEND_DIR, "backend_dir")
     backend_dir = Path(ctx.settings.backend_dir)
     found = await ctx.to_thread(_read_deploy, backend_dir)
     proc, steps, platform = found["proc"], found["steps"], found["platform"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from launchtui.checks.web import get_page, live_site, site_url, tls_for
 from launchtui.core.context import Context
-from launchtui.core.model import Verdict, failed, passed, skipped, warned
+from launchtui.core.model import Verdict, failed, needs_input, passed, warned
 from launchtui.core.registry import check
 from launchtui.probes import http as probe
 
@@ -65,9 +65,11 @@ async def security_headers(ctx: Context) -> Verdict:
             site.at(ctx.settings.health_path) if isinstance(site, probe.SiteURL) else ""
         )
     if not sites:
-        return skipped(
+        return needs_input(
             "No site to probe: pass --frontend-url and/or --backend-url (profile keys "
-            "frontend_url, backend_url; the backend defaults to VITE_API_URL)."
+            "frontend_url, backend_url; the backend defaults to VITE_API_URL).",
+            "frontend_url",
+            "backend_url",
         )
     try:
         async with asyncio.timeout(probe.CHECK_BUDGET):

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from launchtui.core.context import Context
-from launchtui.core.model import Status, Verdict, failed, passed, skipped, warned
+from launchtui.core.model import Status, Verdict, failed, needs_input, passed, warned
 from launchtui.core.secrets import url_secrets
 from launchtui.probes import http as probe
 
@@ -24,6 +24,13 @@ FLAG = {
     "frontend": "--frontend-url (profile key frontend_url)",
     "backend": "--backend-url (profile key backend_url) or VITE_API_URL",
 }
+
+
+def no_site(role: str) -> Verdict:
+    """The skip of a live check whose site's URL was not given."""
+    if role == "frontend":
+        return needs_input(NO_FRONTEND, "frontend_url")
+    return needs_input(NO_BACKEND, "backend_url", "frontend_env_file")
 
 
 class Findings:
@@ -59,17 +66,20 @@ def site_url(ctx: Context, url: str, role: str) -> probe.SiteURL | Verdict:
         )
 
 
-def live_site(ctx: Context, role: str, missing: str | None = None) -> probe.SiteURL | Verdict:
+def live_site(
+    ctx: Context, role: str, missing: tuple[str, str] | None = None
+) -> probe.SiteURL | Verdict:
     """The frontend or backend site a live check probes, or the verdict that stops the check.
 
     In this order: a skip when the site's URL is not given, a skip saying `missing` (why
-    another input the check needs is not given), a fail when the URL is unusable.
+    another input the check needs is not given, and the input key that gives it), a fail
+    when the URL is unusable.
     """
     url = ctx.frontend_url if role == "frontend" else ctx.backend_url
     if not url:
-        return skipped(NO_FRONTEND if role == "frontend" else NO_BACKEND)
+        return no_site(role)
     if missing:
-        return skipped(missing)
+        return needs_input(missing[0], missing[1])
     return site_url(ctx, url, role)
 
 

@@ -26,6 +26,24 @@ LINK_KEYS = ("vercel", "railway", "render", "tidb_console", "cloudinary_console"
 PROFILE_KEYS = frozenset((*PATH_KEYS, *STR_KEYS, "links", "silence", "encrypt_to", "keep"))
 
 
+# Where each input comes from, in the words a skipped check uses to ask for it.
+INPUT_SOURCES = {
+    "env_file": "--env-file (profile key env_file)",
+    "frontend_env_file": "--frontend-env-file (profile key frontend_env_file)",
+    "backend_dir": "--backend-dir (profile key backend_dir)",
+    "frontend_url": "--frontend-url (profile key frontend_url)",
+    "backend_url": "--backend-url (profile key backend_url)",
+    "backup_dir": "--backup-dir (profile key backup_dir)",
+    "ca_file": "--ca-file (profile key ca_file)",
+    "offsite": "the profile key offsite",
+}
+
+
+def input_sources(keys: tuple[str, ...]) -> str:
+    """`--backend-dir (profile key backend_dir)`, joined with "or" for several."""
+    return " or ".join(INPUT_SOURCES.get(k, f"the profile key {k}") for k in keys)
+
+
 class ConfigError(Exception):
     """Bad usage or configuration: the CLI prints the message and exits 2."""
 
@@ -201,6 +219,9 @@ def load_settings(
     base = config_path.parent if config_path else cwd
     values: dict[str, Any] = {}
     for key in PATH_KEYS:
+        given = flags.get(key) or profile.get(key)
+        if given and "\x00" in str(given):
+            raise ConfigError(f"`{key}` holds a NUL character, which no path can.")
         if flags.get(key):
             values[key] = Path(flags[key]).expanduser()
         elif profile.get(key):

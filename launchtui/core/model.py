@@ -57,6 +57,10 @@ STATUS_ORDER: tuple[Status, ...] = (
 )
 
 
+# The fact a verdict carries when an input is missing: the input keys, for "s sets it up".
+MISSING_INPUT = "missing_input"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What a check function returns: a status and the words that explain it.
@@ -92,6 +96,14 @@ def errored(summary: str, evidence: Mapping[str, Any] | None = None, **kw: Any) 
 
 def skipped(summary: str, evidence: Mapping[str, Any] | None = None, **kw: Any) -> Verdict:
     return _verdict(Status.SKIP, summary, evidence, **kw)
+
+
+def needs_input(
+    summary: str, *keys: str, evidence: Mapping[str, Any] | None = None, **kw: Any
+) -> Verdict:
+    """A skip because an input is missing: `summary` names the flag; the keys ride as a fact."""
+    facts = {**kw.pop("facts", {}), MISSING_INPUT: keys}
+    return _verdict(Status.SKIP, summary, evidence, facts=facts, **kw)
 
 
 def manual(summary: str, evidence: Mapping[str, Any] | None = None, **kw: Any) -> Verdict:

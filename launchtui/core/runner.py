@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterable
 
 from launchtui.core.context import Context
 from launchtui.core.model import (
+    MISSING_INPUT,
     CheckFinished,
     CheckStarted,
     Event,
@@ -100,7 +101,21 @@ async def run_one(check: Check, ctx: Context) -> Result:
         why = ", ".join(
             f"{d} ({ctx.results[d].status})" if d in ctx.results else d for d in blocked
         )
-        verdict = Verdict(Status.SKIP, f"Skipped: needs {why} to pass first.")
+        # A dependency skipped for a missing input: this check waits on the same input.
+        missing = tuple(
+            dict.fromkeys(
+                key
+                for d in blocked
+                if d in ctx.results
+                for key in ctx.results[d].facts.get(MISSING_INPUT, ())
+            )
+        )
+        summary = f"Skipped: needs {why} to pass first."
+        if missing:
+            from launchtui.core.config import input_sources
+
+            summary = f"Skipped: needs {why} to pass first, which needs {input_sources(missing)}."
+        verdict = Verdict(Status.SKIP, summary, facts={MISSING_INPUT: missing} if missing else {})
         return _finish(check, verdict, started, ctx)
     try:
         verdict = await asyncio.wait_for(check.fn(ctx), timeout=check.timeout)

@@ -152,3 +152,11 @@ def test_env_file_with_odd_bytes_is_a_clear_error(tmp_path: Path) -> None:
 def test_starter_config_is_a_valid_profile(tmp_path: Path) -> None:
     cfg = _write(tmp_path / "launchtui.toml", STARTER_TOML)
     assert set(read_profiles(cfg)) == {"production"}
+
+
+@pytest.mark.parametrize("key", ["env_file", "backend_dir", "backup_dir", "ca_file", "tmp_dir"])
+def test_a_profile_path_with_a_nul_is_a_clear_error(tmp_path: Path, key: str) -> None:
+    cfg = _write(tmp_path / "launchtui.toml", f'[profiles.production]\n{key} = "a\\u0000b"\n')
+    with pytest.raises(ConfigError, match=f"`{key}` holds a NUL character"):
+        load_settings({}, cwd=tmp_path)
+    assert cfg.is_file()

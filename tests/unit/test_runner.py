@@ -9,12 +9,14 @@ import pytest
 from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.core.model import (
+    MISSING_INPUT,
     CheckFinished,
     CheckStarted,
     RunFinished,
     RunStarted,
     Status,
     failed,
+    needs_input,
     passed,
     warned,
 )
@@ -121,6 +123,27 @@ async def test_a_check_whose_need_failed_is_skipped_naming_it() -> None:
     dep = next(r for r in final.results if r.id == "t.dependent")
     assert dep.status is Status.SKIP
     assert "t.base (fail)" in dep.summary
+
+
+async def test_a_check_waiting_on_a_missing_input_names_the_flag_and_key() -> None:
+    reg = Registry()
+
+    @reg.check("t.base", section="1.1", title="base")
+    async def base(ctx: Context):
+        return needs_input("No backend dir: pass --backend-dir.", "backend_dir")
+
+    @reg.check("t.dependent", section="3.1", title="dependent", needs=("t.base",))
+    async def dependent(ctx: Context):
+        return passed("should not run")
+
+    final = await run(reg, _ctx())
+    dep = next(r for r in final.results if r.id == "t.dependent")
+    assert dep.summary == (
+        "Skipped: needs t.base (skip) to pass first, which needs --backend-dir "
+        "(profile key backend_dir)."
+    )
+    assert dep.facts[MISSING_INPUT] == ("backend_dir",)
+    assert "missing_input" not in dep.to_dict()  # facts never reach the JSON
 
 
 async def test_a_warned_need_lets_the_dependent_run() -> None:

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Sparkline, Static
 
-from launchtui.core.model import Result
+from launchtui.core.model import MISSING_INPUT, Result
 from launchtui.core.registry import SECTIONS
 from launchtui.tui.actions import fix_command
 from launchtui.tui.board import Board, Phase
@@ -72,11 +72,20 @@ class CheckDetail(VerticalScroll):
         self._set("detail-summary", prose(shown.summary) if shown else None)
         self._set("detail-evidence", _evidence(shown) if shown and shown.evidence else None)
         fix = shown.remediation if shown else ""
+        missing = tuple(shown.facts.get(MISSING_INPUT, ())) if shown else ()
+        if missing:  # an input is not given: the setup screen gives it
+            from launchtui.core.config import input_sources
+
+            give = f"Give launchtui {input_sources(missing)}: s opens the setup."
+            fix = f"{give}\n{fix}" if fix else give
         self._set("detail-fix", prose(fix) if fix else None)
         runs = fix_command(cid) if fix and shown and shown.status.rank > 0 else None
-        self.query_one("#detail-fix-label", Label).update(
-            f"Fix  [dim]f runs {runs}[/]" if runs else "Fix"
-        )
+        label = "Fix"
+        if runs:
+            label = f"Fix  [dim]f runs {runs}[/]"
+        elif missing:
+            label = "Fix  [dim]s opens the setup[/]"
+        self.query_one("#detail-fix-label", Label).update(label)
         command = shown.command if shown else None
         self._set("detail-command", Content(command) if command else None)
         samples = list(board.latency.get(cid, ()))
