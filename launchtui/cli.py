@@ -163,8 +163,9 @@ def unconfigured_hint(cwd: Path | None = None) -> str:
     here = (cwd or Path.cwd()) / CONFIG_FILE
     return (
         f"launchtui: no {CONFIG_FILE} in {here.parent} or {user_config_dir()} and no input "
-        f"flags, so most items are not set: run `launchtui init` to write a profile, or pass "
-        "--env-file, --backend-dir, --frontend-url and --backend-url."
+        "flags, so most items are not set: run `launchtui` to set up a profile on its setup "
+        "screen, or `launchtui init` to write one, or pass --env-file, --backend-dir, "
+        "--frontend-url and --backend-url."
     )
 
 
@@ -218,8 +219,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.exists() and not args.force:
         raise ConfigError(f"{path} already exists; pass --force to overwrite it.")
-    try:
-        path.write_text(STARTER_TOML, encoding="utf-8")
+    from launchtui.core.files import write_atomic
+
+    try:  # whole or not at all, and readable by its owner only, as the setup screen writes it
+        write_atomic(path, STARTER_TOML, overwrite=args.force)
+    except FileExistsError:
+        raise ConfigError(f"{path} already exists; pass --force to overwrite it.") from None
     except OSError as exc:
         raise ConfigError(f"Cannot write {path}: {exc.strerror}.") from None
     print(f"Wrote {path}. Edit its [profiles.production] table, then run `launchtui check`.")

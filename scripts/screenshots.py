@@ -376,6 +376,51 @@ def portable(svg: str) -> str:
     return _TEXT.sub(shift, svg)
 
 
+async def shoot_setup(stack: Stack, size: tuple[int, int], theme: str) -> str:
+    """`launchtui` in a project checkout with nothing configured: the setup screen, with
+    what it found and the two values only the user knows typed in."""
+    from launchtui.tui.screens.setup import SetupScreen
+    from tests.tui.helpers import until
+
+    root = Path(str(stack.settings.env_file)).parent
+    project = root / "shop"
+    shutil.copytree(BACKEND_DIR, project / "backend", dirs_exist_ok=True)
+    (project / "frontend").mkdir(exist_ok=True)
+    shutil.copy(str(stack.settings.env_file), project / ".env.production")
+    shutil.copy(str(stack.settings.frontend_env_file), project / "frontend" / ".env.production")
+    here = Path.cwd()
+    os.chdir(project)
+    try:
+        app = LaunchApp(Settings(), environ=stack.environ, first_run=True)
+        async with app.run_test(size=size) as pilot:
+            app.theme = theme
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, SetupScreen) and app.screen.found is not None,
+                "the setup screen",
+            )
+            screen = app.screen
+            assert isinstance(screen, SetupScreen)
+            for key, text in (("ca_file", "../ca-bundle.pem"), ("backup_dir", "../backups")):
+                field = screen.query_one(f"#setup-{key}")
+                field.focus()
+                await pilot.pause()
+                await pilot.press("end", "ctrl+u", *text)
+            await until(
+                pilot,
+                lambda: all(
+                    (j := screen.judged.get(k)) is not None and j.level == "ok"
+                    for k in ("frontend_url", "backend_url", "ca_file", "backup_dir")
+                ),
+                "the sites' answers",
+            )
+            screen.query_one("#setup-env_file").focus()
+            await pilot.pause()
+            return app.export_screenshot(title="launchtui")
+    finally:
+        os.chdir(here)
+
+
 def main() -> None:
     os.environ.pop("NO_COLOR", None)
     OUT.mkdir(exist_ok=True)
@@ -389,6 +434,12 @@ def main() -> None:
                 svg = asyncio.run(shoot(stack, size, theme, step))
             (OUT / f"{name}.svg").write_text(portable(svg), encoding="utf-8")
             print(f"screenshots/{name}.svg")
+        with tempfile.TemporaryDirectory(prefix="launchtui-data-") as data:
+            for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+                os.environ[var] = data
+            svg = asyncio.run(shoot_setup(stack, (80, 24), "textual-dark"))
+        (OUT / "setup-80x24-dark.svg").write_text(portable(svg), encoding="utf-8")
+        print("screenshots/setup-80x24-dark.svg")
     print(f"done in {time.perf_counter() - started:.1f} s")
 
 

@@ -275,7 +275,8 @@ def parse_env_file(path: Path) -> EnvFile | str:
 def resolve(text: str, cwd: Path) -> Path:
     """A typed path: `~` expanded, relative to the current dir."""
     path = Path(text.strip()).expanduser()
-    return path if path.is_absolute() else cwd / path
+    # `..` folded away, as a person reads it (symlinks are left as they are).
+    return Path(os.path.normpath(path if path.is_absolute() else cwd / path))
 
 
 def judge_env_file(text: str, cwd: Path, *, frontend: bool = False) -> Judgement:
@@ -309,13 +310,13 @@ def judge_env_file(text: str, cwd: Path, *, frontend: bool = False) -> Judgement
     origin = _first_https_origin(names.get("CORS_ORIGINS", ""))
     if origin:
         offers["frontend_url"] = origin
+    missing = [k for k in BACKEND_KEYS if k not in names]
+    if "DATABASE_URL" in missing:  # the likeliest sign of the wrong file
+        return Judgement("warn", f"{len(names)} variables, but no DATABASE_URL", offers)
     if parsed.mode & 0o077:
         return Judgement(
             "warn", f"readable by other users (mode {parsed.mode:o}): chmod 600 it", offers
         )
-    missing = [k for k in BACKEND_KEYS if k not in names]
-    if "DATABASE_URL" in missing:
-        return Judgement("warn", f"{len(names)} variables, but no DATABASE_URL", offers)
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         return Judgement("warn", f"{len(names)} variables; {missing[0]}{more} not set", offers)
@@ -456,6 +457,8 @@ def judge_ca_file(text: str, cwd: Path) -> Judgement:
 def judge_local(key: str, text: str, cwd: Path) -> Judgement | None:
     """Every judgement that needs no network; None for a URL fit to be asked."""
     kind = next(f.kind for f in FIELDS if f.key == key)
+    if "\x00" in text:
+        return Judgement("bad", "it holds a NUL character")
     if kind == "env":
         return judge_env_file(text, cwd)
     if kind == "frontend_env":
@@ -493,6 +496,8 @@ def profile_text(
     or "" is commented out. Paths are written relative to `base` (the file's folder) when
     they lie under it. The result is read back and must say exactly what was asked.
     """
+    if existing is None:  # the starter's own paths are examples, not this box's
+        values = {"env_file": None, "backend_dir": None, **values}
     text = existing if existing is not None else _starter(profile)
     lines = text.splitlines()
     start, end = _table(lines, profile)
@@ -574,6 +579,10 @@ def _relative(key: str, value: str, base: Path) -> str:
 def _verify(text: str, profile: str, values: Mapping[str, str | None], base: Path) -> None:
     from launchtui.core.config import ConfigError, _validate_profile
 
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProfileWriteError("a value holds a character that is not text (UTF-8)") from None
     try:
         body = tomllib.loads(text).get("profiles", {}).get(profile)
         if not isinstance(body, dict):

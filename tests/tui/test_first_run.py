@@ -48,11 +48,11 @@ def _type(app: LaunchApp) -> Any:
 
 
 async def fill(pilot: Any, key: str, text: str) -> None:
-    """Focus a field (its text is selected, as on a click) and type over it, key by key."""
+    """Focus a field, clear it (ctrl+u) and type the text, key by key."""
     field = pilot.app.screen.query_one(f"#setup-{key}", Input)
     field.focus()
     await pilot.pause()
-    await pilot.press("ctrl+a", "backspace", *text)
+    await pilot.press("end", "ctrl+u", *text)
 
 
 async def judged(pilot: Any, key: str, level: str) -> str:
@@ -153,7 +153,11 @@ async def test_a_new_user_reaches_a_green_board_through_the_setup_screen_alone(
     assert settings.config_path is None
     app = LaunchApp(settings, environ={}, first_run=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, SetupScreen), "the setup screen")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, SetupScreen) and "path" in app.screen.judged,
+            "the setup screen",
+        )
         screen = _type(app)
         # What the box offers: the env files, the backend, and the two URLs they name.
         await until(pilot, lambda: screen.found is not None, "the look around the project")

@@ -159,6 +159,7 @@ def test_init_writes_a_starter_config_and_refuses_to_overwrite(tmp_path: Path) -
     assert p.returncode == 0
     text = (tmp_path / "launchtui.toml").read_text()
     assert "[profiles.production]" in text and text.count("#") > 10
+    assert stat.S_IMODE((tmp_path / "launchtui.toml").stat().st_mode) == 0o600
     again = run_launchtui("init", cwd=tmp_path)
     assert again.returncode == 2 and "--force" in again.stderr
     assert run_launchtui("init", "--force", cwd=tmp_path).returncode == 0
@@ -215,7 +216,8 @@ def test_check_with_nothing_configured_says_where_it_looked_and_how_to_start(
     p = run_launchtui("check", "--format", "json", "--only", "env.flask_debug", cwd=tmp_path)
     first = p.stderr.splitlines()[0]
     assert first.startswith(f"launchtui: no launchtui.toml in {tmp_path} or ")
-    assert "run `launchtui init`" in first and "--env-file" in first
+    assert "run `launchtui` to set up a profile" in first
+    assert "`launchtui init`" in first and "--env-file" in first
     json.loads(p.stdout)  # stdout stays the report alone
     env = tmp_path / "prod.env"
     env.write_text("FLASK_DEBUG=0\n")

@@ -80,11 +80,11 @@ class SetupScreen(ModalScreen[bool]):
         panel.border_title = (
             f"Set up launchtui: no {CONFIG_FILE} yet"
             if self.first_run
-            else f"Profile [{self._profile()}]"
+            else f"Profile {self._profile()}"
         )
         panel.border_subtitle = "tab next · ^s save and run · esc skip"
         where = settings.config_path or self.cwd / CONFIG_FILE
-        self._fill("path", str(where))
+        self._fill("path", _shown(where, self.cwd))
         for key, value in _current(settings, self.cwd).items():
             self._fill(key, value)
         self.query_one("#setup-error").display = False
@@ -147,7 +147,7 @@ class SetupScreen(ModalScreen[bool]):
         )
 
     async def _judge_field(self, key: str, text: str) -> None:
-        from launchtui.core.setup import judge_local, judge_url
+        from launchtui.core.setup import judge_local
 
         local = await asyncio.to_thread(judge_local, key, text, self.cwd)
         if local is not None:
@@ -162,8 +162,13 @@ class SetupScreen(ModalScreen[bool]):
         await pause.wait()  # a keystroke meanwhile cancels this worker: no request at all
         ca = self.judged.get("ca_file")
         ca_file = self._path("ca_file") if ca is not None and ca.level == "ok" else None
-        endpoint = key == "offsite_endpoint"
-        self._judged(key, text, await judge_url(text, ca_file, endpoint=endpoint))
+        self._judged(key, text, await self.ask(key, text, ca_file))
+
+    async def ask(self, key: str, text: str, ca_file: Path | None) -> Judgement:
+        """Ask a URL over the network whether it answers."""
+        from launchtui.core.setup import judge_url
+
+        return await judge_url(text, ca_file, endpoint=key == "offsite_endpoint")
 
     def _judged(self, key: str, text: str, judgement: Judgement) -> None:
         if self.value(key) != text.strip():
@@ -182,13 +187,13 @@ class SetupScreen(ModalScreen[bool]):
             return
         found = self.found
         parts: list[str | tuple[str, str]] = [
-            (f"{judgement.glyph} ", _STYLE[judgement.level] or "$text-muted"),
-            (judgement.reason, "" if judgement.level != "empty" else "$text-muted"),
+            (f"{judgement.glyph} ", _STYLE[judgement.level] or "dim"),
+            (judgement.reason, "" if judgement.level != "empty" else "dim"),
         ]
         if found is not None and found.values.get(key) == self.value(key) and self.value(key):
-            parts.append((f"  · {found.why[key]}", "$text-muted"))
+            parts.append((f"  · {found.why[key]}", "dim italic"))
         elif key in self._offered and self._offered[key] == self.value(key):
-            parts.append((f"  · {self._offered_why[key]}", "$text-muted"))
+            parts.append((f"  · {self._offered_why[key]}", "dim italic"))
         self.query_one(f"#why-{key}", Static).update(Content.assemble(*parts))
 
     def _judge_path(self) -> None:
@@ -282,7 +287,13 @@ def _current(settings: Settings, cwd: Path) -> dict[str, str]:
         if isinstance(value, Path):
             if f.key == "backup_dir" and value == default_backup_dir():
                 continue  # the default: an empty field says so
-            if value.is_relative_to(cwd):
-                value = value.relative_to(cwd) if value != cwd else "."
+            value = _shown(value, cwd)
         out[f.key] = str(value)
     return out
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    """A path as a field shows it: relative when it lies under the current dir."""
+    if path.is_relative_to(cwd):
+        return str(path.relative_to(cwd)) if path != cwd else "."
+    return str(path)
