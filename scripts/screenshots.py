@@ -387,6 +387,7 @@ async def shoot_setup(stack: Stack, size: tuple[int, int], theme: str) -> str:
     shutil.copytree(BACKEND_DIR, project / "backend", dirs_exist_ok=True)
     (project / "frontend").mkdir(exist_ok=True)
     shutil.copy(str(stack.settings.env_file), project / ".env.production")
+    (project / ".env.production").chmod(0o600)  # as it should be: it holds the secrets
     shutil.copy(str(stack.settings.frontend_env_file), project / "frontend" / ".env.production")
     here = Path.cwd()
     os.chdir(project)
