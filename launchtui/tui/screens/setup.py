@@ -47,7 +47,7 @@ class SetupScreen(ModalScreen[bool]):
         self.judged: dict[str, Judgement] = {}
         self.found: Found | None = None
         self._typed: set[str] = set()  # fields the user changed: never overwritten by an offer
-        self._filling = False
+        self._filled: dict[str, str] = {}  # values set by the screen, not typed
         self._url_timers: dict[str, Timer] = {}
         self._offered: dict[str, str] = {}
         self._offered_why: dict[str, str] = {}
@@ -101,11 +101,10 @@ class SetupScreen(ModalScreen[bool]):
 
     def _fill(self, key: str, value: str) -> None:
         """Set a field from a found value or the profile, not counting as typing."""
-        self._filling = True
-        try:
-            self.query_one(f"#setup-{key}", Input).value = value
-        finally:
-            self._filling = False
+        field = self.query_one(f"#setup-{key}", Input)
+        if field.value != value:
+            self._filled[key] = value  # its Changed message arrives later, and is not typing
+            field.value = value
 
     def _offer(self, key: str, value: str) -> None:
         """Fill an empty field the user has not touched."""
@@ -126,7 +125,9 @@ class SetupScreen(ModalScreen[bool]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         key = (event.input.id or "").removeprefix("setup-")
-        if not self._filling:
+        if self._filled.get(key) == event.value:
+            del self._filled[key]
+        else:
             self._typed.add(key)
         if key == "path":
             self._judge_path()
@@ -199,17 +200,22 @@ class SetupScreen(ModalScreen[bool]):
     def _judge_path(self) -> None:
         text = self.value("path")
         if not text:
-            judgement = Judgement("bad", "say where the profile goes")
+            self._judged("path", text, Judgement("bad", "say where the profile goes"))
+            return
+        self.run_worker(
+            self._judge_file(text), group="judge-path", exclusive=True, exit_on_error=False
+        )
+
+    async def _judge_file(self, text: str) -> None:
+        path = self._path("path")
+        exists, is_dir = await asyncio.to_thread(lambda: (path.exists(), path.is_dir()))
+        if is_dir:
+            judgement = Judgement("bad", f"a folder: name the file, like {path}/launchtui.toml")
+        elif exists:
+            judgement = Judgement("ok", f"updates its [{self._profile()}] table, comments kept")
         else:
-            path = self._path("path")
-            judgement = Judgement(
-                "ok",
-                f"updates its [{self._profile()}] table, comments kept"
-                if path.exists()
-                else "a new file, with launchtui init's comments",
-            )
-        self.judged["path"] = judgement
-        self._show("path")
+            judgement = Judgement("ok", "a new file, with launchtui init's comments")
+        self._judged("path", text, judgement)
 
     def _path(self, key: str) -> Path:
         from launchtui.core.setup import resolve
