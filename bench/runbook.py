@@ -78,13 +78,16 @@ async def db_layered(ctx: Context) -> None:
 
 
 async def db_saturation(ctx: Context) -> None:
-    """db.saturation's own connection: max_connections, Threads_connected, PROCESSLIST."""
-    from launchtui.runbooks.db_down import _read_saturation
+    """db-down's probe: the layered probe, then db.saturation's reads on its connection."""
+    from launchtui.probes.database import PROBE_BUDGET_S, probe_database
+    from launchtui.runbooks.db_down import read_saturation
 
     url, intent = await ctx.to_thread(_db_target, ctx)
-    seen = await ctx.to_thread(_read_saturation, url, intent, False)
-    if seen["max"] is None:
-        raise Unhealthy("db.saturation read no max_connections")
+    probe = await ctx.to_thread(
+        lambda: probe_database(url, intent, PROBE_BUDGET_S, then=read_saturation)
+    )
+    if not probe.ok or probe.then is None or probe.then["max"] is None:
+        raise Unhealthy(f"database probe with db.saturation's reads: {probe.summary}")
 
 
 def web_layered(url_of: Callable[[Settings], str]) -> Probe:
@@ -209,7 +212,7 @@ PROBES: dict[str, list[tuple[str, Probe]]] = {
     ],
     "db-down": [
         ("layered DB probe", db_layered),
-        ("db.saturation read", db_saturation),
+        ("layered DB probe + saturation reads", db_saturation),
     ],
     "images-broken": [
         ("Admin API ping", cloudinary_ping),

@@ -13,7 +13,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from launchtui.probes.database_failures import (
@@ -78,6 +78,9 @@ class DbProbe:
     latency_ms: float | None = None
     wait_timeout: int | None = None
     elapsed_ms: float = 0.0
+    # What `then` read on the probe's own connection after SELECT 1, or why it could not.
+    then: Any = None
+    then_error: BaseException | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -198,8 +201,19 @@ def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
 
 
-def probe_database(url: DbUrl, intent: TlsIntent, budget_s: float = PROBE_BUDGET_S) -> DbProbe:
-    """Probe DNS, TCP, TLS (verified), login and `SELECT 1`, naming the first failing layer."""
+def probe_database(
+    url: DbUrl,
+    intent: TlsIntent,
+    budget_s: float = PROBE_BUDGET_S,
+    *,
+    then: Callable[[Any], Any] | None = None,
+) -> DbProbe:
+    """Probe DNS, TCP, TLS (verified), login and `SELECT 1`, naming the first failing layer.
+
+    `then(connection)` runs on the same connection once the queries answered (under the
+    same timeouts), so a caller that needs more reads costs no second login; its result
+    or exception lands in the probe's `then` / `then_error`.
+    """
     t0 = time.perf_counter()
     deadline = t0 + budget_s
     host = url.host or ""
@@ -262,7 +276,9 @@ def probe_database(url: DbUrl, intent: TlsIntent, budget_s: float = PROBE_BUDGET
     # them: at the deadline the socket is shut, and what was waiting counts as timed out.
     watchdog = _Watchdog(sock, left(budget_s))
     try:
-        return _speak_mysql(url, intent, sock, target, addresses, steps, fail, left, t0, watchdog)
+        return _speak_mysql(
+            url, intent, sock, target, addresses, steps, fail, left, t0, watchdog, then
+        )
     finally:
         watchdog.cancel()
 
@@ -306,6 +322,7 @@ def _speak_mysql(
     left: Callable[[float], float],
     t0: float,
     watchdog: _Watchdog,
+    then: Callable[[Any], Any] | None = None,
 ) -> DbProbe:
     """TLS, login and the queries over an open TCP socket, through PyMySQL."""
 
@@ -367,6 +384,12 @@ def _speak_mysql(
     except Exception as exc:
         diagnosis = query_failure(watchdog.verdict_of(exc), target, io_timeout, _ms(t))
         return fail("query", diagnosis, **found)
+    else:
+        if then is not None:
+            try:
+                found["then"] = then(conn)
+            except Exception as exc:  # the caller's reading failed, not a layer of the probe
+                found["then_error"] = watchdog.verdict_of(exc)
     finally:
         with contextlib.suppress(Exception):
             conn.close()

@@ -3,16 +3,17 @@
 The steps: DATABASE_URL and its TLS posture (`db.config`), then the layered probe's own
 layers as steps of their own (`db.dns`, `db.tcp`, `db.tls`, `db.auth`, `db.query`), then
 `db.saturation`: connections in use against `max_connections` and the longest-running
-statements. The layered probe runs once per pass (shared by the five layer steps), so a
-pass costs one probe: about 10 ms against a healthy loopback server, at most its 10 s
-budget against a black hole.
+statements. The layered probe runs once per pass (shared by the five layer steps) and
+reads the connection count on its own connection once SELECT 1 has answered, so a pass
+costs one login: about 10 ms against a healthy loopback server, at most its 10 s budget
+against a black hole, and never two of the last free slots of a saturated server.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import re
+import socket
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +32,8 @@ steps = Registry()
 # The layered probe holds itself to 10 s (PROBE_BUDGET_S); the steps that wait for it get
 # room for the thread hand-off, as db.connect does.
 _LAYER_TIMEOUT_S = 14.0
-# db.saturation opens its own connection after the probe: each socket operation is
-# capped, and the whole reading too, so a server that drips bytes cannot hold the pass.
-_SATURATION_IO_S = 3.0
-_SATURATION_BUDGET_S = 8.0
-_SATURATION_TIMEOUT_S = _LAYER_TIMEOUT_S + _SATURATION_BUDGET_S
+# db.saturation reads on the probe's connection, under the probe's own timeouts and budget.
+_SATURATION_TIMEOUT_S = _LAYER_TIMEOUT_S
 # In use at or above this share of max_connections, new logins are about to fail (1040).
 SATURATED_PERCENT = 90.0
 BUSY_PERCENT = 75.0
@@ -149,7 +147,7 @@ async def _probe(ctx: Context) -> DbProbe:
     from launchtui.probes.database import PROBE_BUDGET_S, probe_database
 
     url, intent = ctx.fact("db.config", "url"), ctx.fact("db.config", "intent")
-    fn = functools.partial(probe_database, url, intent, PROBE_BUDGET_S)
+    fn = functools.partial(probe_database, url, intent, PROBE_BUDGET_S, then=read_saturation)
     return await ctx.shared(_PROBE_KEY, fn)
 
 
@@ -222,40 +220,39 @@ for _layer in ("dns", "tcp", "tls", "auth", "query"):
 # -- db.saturation -------------------------------------------------------------------
 
 
-def _read_saturation(url: DbUrl, intent: TlsIntent, is_tidb: bool) -> dict[str, Any]:
-    """Connections in use, max_connections, and the longest-running statements."""
-    from launchtui.probes.database import verified_connection
-
+def read_saturation(conn: Any) -> dict[str, Any]:
+    """Connections in use, max_connections, and the longest-running statements, read on
+    an open connection (the layered probe's)."""
     out: dict[str, Any] = {"threads": None, "max": None, "statements": [], "notes": []}
-    with verified_connection(url, intent, timeout_s=_SATURATION_IO_S) as conn:
-        with conn.cursor() as cur:
-            cur.execute("SELECT @@max_connections, CONNECTION_ID()")
-            max_connections, own_id = cur.fetchone()
-            out["max"] = int(max_connections)
-            cur.execute("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
-            row = cur.fetchone()
-            if row is not None:
-                out["threads"] = int(row[1])
-        # TiDB spreads sessions over several servers: only CLUSTER_PROCESSLIST sees them all.
-        tables = ["CLUSTER_PROCESSLIST", "PROCESSLIST"] if is_tidb else ["PROCESSLIST"]
-        for table in tables:
-            try:
-                with conn.cursor() as cur:
-                    cur.execute(
-                        "SELECT ID, USER, DB, COMMAND, TIME, INFO FROM "
-                        f"INFORMATION_SCHEMA.{table} WHERE ID <> %s",
-                        (own_id,),
-                    )
-                    rows = list(cur.fetchall())
-            except Exception as exc:  # no privilege, or a server without that table
-                out["notes"].append(f"{table} could not be read ({type(exc).__name__}: {exc})")
-                continue
-            out["sessions"] = len(rows)
-            out["table"] = table
-            running = [r for r in rows if str(r[3]).lower() not in ("sleep", "daemon")]
-            running.sort(key=lambda r: int(r[4] or 0), reverse=True)
-            out["statements"] = running[:_TOP_STATEMENTS]
-            break
+    with conn.cursor() as cur:
+        cur.execute("SELECT @@max_connections, CONNECTION_ID(), VERSION()")
+        max_connections, own_id, version = cur.fetchone()
+        out["max"] = int(max_connections)
+        cur.execute("SHOW GLOBAL STATUS LIKE 'Threads_connected'")
+        row = cur.fetchone()
+        if row is not None:
+            out["threads"] = int(row[1])
+    # TiDB spreads sessions over several servers: only CLUSTER_PROCESSLIST sees them all.
+    is_tidb = "tidb" in str(version).lower()
+    tables = ["CLUSTER_PROCESSLIST", "PROCESSLIST"] if is_tidb else ["PROCESSLIST"]
+    for table in tables:
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT ID, USER, DB, COMMAND, TIME, INFO FROM "
+                    f"INFORMATION_SCHEMA.{table} WHERE ID <> %s",
+                    (own_id,),
+                )
+                rows = list(cur.fetchall())
+        except Exception as exc:  # no privilege, or a server without that table
+            out["notes"].append(f"{table} could not be read ({type(exc).__name__}: {exc})")
+            continue
+        out["sessions"] = len(rows)
+        out["table"] = table
+        running = [r for r in rows if str(r[3]).lower() not in ("sleep", "daemon")]
+        running.sort(key=lambda r: int(r[4] or 0), reverse=True)
+        out["statements"] = running[:_TOP_STATEMENTS]
+        break
     return out
 
 
@@ -293,35 +290,25 @@ async def db_saturation(ctx: Context) -> Verdict:
         )
     if not probe.ok:
         return skipped(f"Not tried: the database did not answer (db.{probe.layer} failed).")
-    url, intent = ctx.fact("db.config", "url"), ctx.fact("db.config", "intent")
-    try:
-        seen = await asyncio.wait_for(
-            ctx.to_thread(_read_saturation, url, intent, probe.is_tidb), _SATURATION_BUDGET_S
-        )
-    except TimeoutError:
+    exc = probe.then_error
+    if isinstance(exc, TimeoutError | socket.timeout) or (
+        exc is not None and "timed out" in str(exc)
+    ):
         return failed(
-            f"The database answered SELECT 1 but not the connection count within "
-            f"{_SATURATION_BUDGET_S:g} s: it is overloaded.",
+            "The database answered SELECT 1 but not the connection count in time: it is "
+            "overloaded.",
             {"target": probe.target},
             remediation="Check the cluster's load and connection count in the TiDB Cloud console.",
             facts={"layer": "query"},
         )
-    except Exception as exc:
-        if _TOO_MANY.search(str(exc)):
-            return failed(
-                "A second connection was refused with 1040 Too many connections: the "
-                "database has no connection left for the backend.",
-                {"target": probe.target},
-                remediation="Find what holds the connections and restart or shrink it.",
-                facts={"layer": "query"},
-            )
+    if exc is not None:
         return warned(
             f"The connection count could not be read ({type(exc).__name__}: {exc}).",
             {"target": probe.target},
             remediation="Read it in the TiDB Cloud console (Monitoring → Connection Count).",
             facts={"layer": "none"},
         )
-    return _saturation_verdict(probe, seen)
+    return _saturation_verdict(probe, probe.then)
 
 
 def _saturation_verdict(probe: DbProbe, seen: Mapping[str, Any]) -> Verdict:
