@@ -28,14 +28,17 @@ from pathlib import Path
 import pytest
 import zstandard
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from launchtui.core.config import Settings, user_log_dir
 from launchtui.core.logs import setup_logging
 from launchtui.core.secrets import Redactor
+from launchtui.core.setup import FIELD_KEYS
 from launchtui.tui.app import LaunchApp
 from launchtui.tui.screens.action import ActionScreen
 from launchtui.tui.screens.help import HelpScreen
 from launchtui.tui.screens.runbook import RunbookScreen
+from launchtui.tui.screens.setup import SetupScreen
 from tests.actions import db_support as s
 from tests.cli import run_launchtui
 from tests.servers.cloudinary_api import CloudinaryApi
@@ -367,7 +370,26 @@ async def tour(app: LaunchApp, pilot: Pilot[object], shots: dict[str, str], env:
         shots[f"{env} runbook {name}"] = app.export_screenshot()
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, RunbookScreen), "the board")
+    # The setup screen reads the env file, and looks around the current dir for more.
+    await pilot.press("s")
+    await until(pilot, lambda: setup_judged(app), "the setup screen's judgements")
+    shots[f"{env} setup"] = app.export_screenshot()
+    setup = app.screen
+    shots[f"{env} setup reasons"] = "\n".join(
+        str(w.content) for w in setup.query(".setup-why").results(Static)
+    )
+    await pilot.press("escape")
+    await until(pilot, lambda: not isinstance(app.screen, SetupScreen), "the board")
     await settle(pilot)
+
+
+def setup_judged(app: LaunchApp) -> bool:
+    """The setup screen is up, has looked around, and every field has its final words."""
+    screen = app.screen
+    if not isinstance(screen, SetupScreen) or screen.found is None:
+        return False
+    keys = [*FIELD_KEYS, "path"]
+    return all(k in screen.judged and "asking" not in screen.judged[k].reason for k in keys)
 
 
 @pytest.fixture
@@ -385,7 +407,14 @@ def app_logging() -> Iterator[Redactor]:
     root.setLevel(level)
 
 
-async def test_no_tui_screen_leaks_a_canary(world: World, app_logging: Redactor) -> None:
+async def test_no_tui_screen_leaks_a_canary(
+    world: World, app_logging: Redactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A project folder holding a canary env file, for the setup screen to find and read.
+    project = world.tmp / "project"
+    project.mkdir()
+    shutil.copy(world.working, project / ".env.production")
+    monkeypatch.chdir(project)
     shots: dict[str, str] = {}
     for env, env_file in (("working", world.working), ("failing", world.failing)):
         settings = Settings(
@@ -400,6 +429,8 @@ async def test_no_tui_screen_leaks_a_canary(world: World, app_logging: Redactor)
         async with app.run_test(size=SIZE) as pilot:
             await tour(app, pilot, shots, env)
     assert any("cnry-cloud" in text for text in shots.values())  # the working cloud was shown
+    # The setup screen read the canary env file (and looked at the one in the project).
+    assert "variables" in shots["working setup reasons"]
     leaks = [f"screen {name} has {h!r}" for name, text in shots.items() for h in hits(text)]
     leaks += files_leaks(world)
     assert leaks == []
