@@ -104,13 +104,13 @@ def discover(cwd: Path, environ: Mapping[str, str] | None = None) -> Found:
     backends: list[Path] = []
     for path, is_dir in _walk(cwd):
         if is_dir:
-            if (path / "config.py").is_file():
+            if _looks_like_backend(path):
                 backends.append(path)
         elif path.name.startswith(".env") and not _is_template(path.name):
             variables = _quiet_dotenv(path)
             if variables is not None:
                 env_files.append((path, variables))
-    if (cwd / "config.py").is_file():
+    if _looks_like_backend(cwd):
         backends.insert(0, cwd)
     values: dict[str, str] = {}
     why: dict[str, str] = {}
@@ -183,6 +183,21 @@ def _walk(root: Path) -> Iterator[tuple[Path, bool]]:
         level = below
 
 
+_BACKEND_NAMES = ("backend", "api", "server")
+_BACKEND_MARKS = ("migrations", "Procfile", "app.py", "wsgi.py")
+
+
+def _looks_like_backend(path: Path) -> bool:
+    """A Flask backend's folder: config.py, and its name or a Flask app's files beside it
+    (a package that merely has a config module is not one)."""
+    try:
+        if not (path / "config.py").is_file():
+            return False
+        return path.name in _BACKEND_NAMES or any((path / m).exists() for m in _BACKEND_MARKS)
+    except OSError:
+        return False
+
+
 def _is_template(name: str) -> bool:
     return any(word in name.lower() for word in _TEMPLATE_WORDS)
 
@@ -194,7 +209,7 @@ def _env_rank(path: Path) -> tuple[int, int, str]:
 
 
 def _backend_rank(path: Path, cwd: Path) -> tuple[int, int, str]:
-    named = 0 if path == cwd or path.name in ("backend", "api", "server") else 1
+    named = 0 if path == cwd or path.name in _BACKEND_NAMES else 1
     return (named, len(path.parts), str(path))
 
 

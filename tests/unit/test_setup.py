@@ -72,6 +72,17 @@ def test_discovery_of_an_empty_folder_offers_nothing(tmp_path: Path) -> None:
     assert discover(tmp_path).values == {}
 
 
+def test_a_package_with_a_config_module_is_not_offered_as_the_backend(tmp_path: Path) -> None:
+    (tmp_path / "tool" / "core").mkdir(parents=True)
+    (tmp_path / "tool" / "core" / "config.py").write_text("X = 1\n")
+    (tmp_path / "tool" / "core" / "__init__.py").write_text("")
+    assert "backend_dir" not in discover(tmp_path).values
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "config.py").write_text("class Config: pass\n")
+    (tmp_path / "shop" / "app.py").write_text("app = None\n")
+    assert discover(tmp_path).values["backend_dir"] == "shop"
+
+
 def test_discovery_never_follows_a_symlink_out_of_the_folder(tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
