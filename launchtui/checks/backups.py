@@ -39,6 +39,7 @@ VERIFY_BUDGET = 100.0
 BACKUP_TIMEOUT = VERIFY_BUDGET + 10.0
 MEDIA_COMMAND = "launchtui backup media"
 MEDIA_RESUME = f"{MEDIA_COMMAND} --resume"
+MEDIA_DOWNLOAD_RESUME = f"{MEDIA_COMMAND} --download --resume"
 MEDIA_RESUME_FIX = (
     f"Run `{MEDIA_RESUME}`: it continues the interrupted listing from its saved cursors "
     "(a new run without --resume starts over)."
@@ -396,8 +397,34 @@ async def backup_media(ctx: Context) -> Verdict:
             remediation=MEDIA_RESUME_FIX if _resumable(stale) else "Delete the .partial file.",
             command=MEDIA_RESUME if _resumable(stale) else None,
         )
+    download = m.get("download")
+    if isinstance(download, dict):
+        words, complete = _download_words(download)
+        evidence["originals"] = words
+        if not complete:
+            return warned(
+                f"The newest media inventory {v.path.name} is complete, but the download of "
+                f"its originals is not ({words}), so those files exist only on Cloudinary.",
+                evidence,
+                remediation=f"Run `{MEDIA_DOWNLOAD_RESUME}`: it fetches only what is missing.",
+                command=MEDIA_DOWNLOAD_RESUME,
+            )
     return passed(
         f"The newest media inventory {v.path.name} is complete: {v.lines} resources, "
         f"{format_age(age)} old.",
         evidence,
     )
+
+
+def _download_words(record: Mapping[str, Any]) -> tuple[str, bool]:
+    """How the download of an inventory's originals went, as its manifest records it."""
+    files, failed = record.get("files"), record.get("failed")
+    folder = record.get("dir") if isinstance(record.get("dir"), str) else "the download folder"
+    count = f"{files:,} originals" if isinstance(files, int) and files >= 0 else "the originals"
+    if record.get("complete") is True:
+        return f"all {count} in {folder}", True
+    if "finished_at" not in record:
+        return f"stopped before it finished, {count} in {folder}", False
+    if isinstance(failed, int) and failed > 0:
+        return f"{failed:,} of {count} could not be fetched into {folder}", False
+    return f"not every one of {count} is in {folder}", False

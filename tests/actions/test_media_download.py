@@ -19,6 +19,7 @@ from launchtui.actions import media_download
 from launchtui.core.actions import ActionError, ActionEvent, Output, Progress
 from launchtui.core.config import Settings
 from launchtui.core.context import Context
+from launchtui.core.model import Status
 from launchtui.probes.backup_files import read_manifest
 from tests.actions.media_support import (
     NINE,
@@ -138,6 +139,11 @@ async def test_an_interrupted_download_resumes_next_run_and_skips_complete_files
         assert partial.stat().st_size == 4 * 1000
     manifest, _ = read_manifest(Path(end.fields["path"]))
     assert manifest is not None and manifest["download"]["complete"] is False
+    # The checklist item says so: the inventory is whole, its originals are not.
+    (media,) = [r for r in end.checks if r.id == "backup.media"]
+    assert media.status is Status.WARN, media.summary
+    assert "the download of its originals is not (3 of 11 originals could not" in media.summary
+    assert media.command == "launchtui backup media --download --resume"
 
     api.clear_faults()
     before = len(api.requests_to("delivery"))
@@ -158,6 +164,9 @@ async def test_an_interrupted_download_resumes_next_run_and_skips_complete_files
         assert _local(root, res).read_bytes() == api.asset_bytes(res)
     manifest, _ = read_manifest(Path(end.fields["path"]))
     assert manifest is not None and manifest["download"]["complete"] is True
+    (media,) = [r for r in again.checks if r.id == "backup.media"]
+    assert media.status is Status.PASS, media.summary
+    assert media.evidence["originals"].startswith("all 11 originals in ")
 
 
 async def test_an_asset_deleted_after_the_listing_is_named_and_the_others_are_kept(
