@@ -201,25 +201,34 @@ def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
 
 
+def target_of(url: DbUrl) -> str:
+    """host:port as the probe names it ([v6]:port for an IPv6 address)."""
+    host = url.host or ""
+    port = DEFAULT_PORT if url.port is None else url.port
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def probe_database(
     url: DbUrl,
     intent: TlsIntent,
     budget_s: float = PROBE_BUDGET_S,
     *,
     then: Callable[[Any], Any] | None = None,
+    on_step: Callable[[LayerStep], None] | None = None,
 ) -> DbProbe:
     """Probe DNS, TCP, TLS (verified), login and `SELECT 1`, naming the first failing layer.
 
     `then(connection)` runs on the same connection once the queries answered (under the
     same timeouts), so a caller that needs more reads costs no second login; its result
-    or exception lands in the probe's `then` / `then_error`.
+    or exception lands in the probe's `then` / `then_error`. `on_step` sees each layer as
+    soon as it is done (from the probe's thread), so a caller can show each on its own.
     """
     t0 = time.perf_counter()
     deadline = t0 + budget_s
     host = url.host or ""
     port = DEFAULT_PORT if url.port is None else url.port
-    target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    steps: list[LayerStep] = []
+    target = target_of(url)
+    steps: list[LayerStep] = _Steps(on_step)
 
     def left(cap: float) -> float:
         return max(0.0, min(cap, deadline - time.perf_counter()))
@@ -281,6 +290,19 @@ def probe_database(
         )
     finally:
         watchdog.cancel()
+
+
+class _Steps(list[LayerStep]):
+    """The probe's steps, each also told to `on_step` the moment it is added."""
+
+    def __init__(self, on_step: Callable[[LayerStep], None] | None) -> None:
+        super().__init__()
+        self._on_step = on_step
+
+    def append(self, step: LayerStep) -> None:
+        super().append(step)
+        if self._on_step is not None:
+            self._on_step(step)
 
 
 class _Watchdog:

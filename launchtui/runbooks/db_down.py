@@ -11,10 +11,11 @@ against a black hole, and never two of the last free slots of a saturated server
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from launchtui.core.model import Result, Verdict, failed, passed, skipped, warned
@@ -42,7 +43,6 @@ LONG_STATEMENT_S = 60
 _TOP_STATEMENTS = 3
 _STATEMENT_CHARS = 80
 
-_PROBE_KEY = "db-down.probe"
 _TOO_MANY = re.compile(r"\b1040\b|too many connections", re.I)
 _LAYER_TITLES = {
     "dns": "The database host name resolves",
@@ -111,7 +111,8 @@ async def db_config(ctx: Context) -> Verdict:
         "backend's TLS": posture.description,
         "probe verifies with": _ca_words(intent),
     }
-    facts = {"layer": "none", "url": url, "intent": intent}
+    # The probe runs from here on; each layer step waits for its own layer of it.
+    facts = {"layer": "none", "url": url, "intent": intent, "watch": _DbWatch(ctx, url, intent)}
     if posture.rejected_args:
         # It may have worked until now because the backend rewrites the URL, so this alone
         # is not named the broken layer; the layers below say whether the server answers.
@@ -142,13 +143,54 @@ async def db_config(ctx: Context) -> Verdict:
 # -- the layered probe, once per pass ------------------------------------------------
 
 
-async def _probe(ctx: Context) -> DbProbe:
-    """The layered probe of this pass: run by whichever layer step asks first, shared."""
-    from launchtui.probes.database import PROBE_BUDGET_S, probe_database
+class _DbWatch:
+    """This pass's one layered probe (with db.saturation's reads on its connection), and a
+    future per layer that resolves as soon as the probe is past that layer."""
 
-    url, intent = ctx.fact("db.config", "url"), ctx.fact("db.config", "intent")
-    fn = functools.partial(probe_database, url, intent, PROBE_BUDGET_S, then=read_saturation)
-    return await ctx.shared(_PROBE_KEY, fn)
+    def __init__(self, ctx: Context, url: DbUrl, intent: TlsIntent) -> None:
+        from launchtui.probes.database import LAYERS, PROBE_BUDGET_S, probe_database
+
+        self._loop = asyncio.get_running_loop()
+        self._layers: dict[str, asyncio.Future[LayerStep | None]] = {
+            name: self._loop.create_future() for name in LAYERS
+        }
+        fn = functools.partial(
+            probe_database,
+            url,
+            intent,
+            PROBE_BUDGET_S,
+            then=read_saturation,
+            on_step=self._seen,
+        )
+        self.task = asyncio.ensure_future(self._run(ctx, fn))
+
+    def _seen(self, step: LayerStep) -> None:  # on the probe's thread
+        self._loop.call_soon_threadsafe(self._set, step)
+
+    def _set(self, step: LayerStep | None, layer: str | None = None) -> None:
+        fut = self._layers.get(layer or (step.layer if step else ""))
+        if fut is not None and not fut.done():
+            fut.set_result(step)
+
+    async def _run(self, ctx: Context, fn: Callable[[], DbProbe]) -> DbProbe:
+        try:
+            return await ctx.to_thread(fn)
+        finally:  # layers the probe never reached: None
+            for name in self._layers:
+                self._set(None, name)
+
+    async def layer(self, name: str) -> LayerStep | None:
+        return await asyncio.shield(self._layers[name])
+
+    async def probe(self) -> DbProbe:
+        return await asyncio.shield(self.task)
+
+
+async def _probe(ctx: Context) -> DbProbe:
+    """The layered probe of this pass, which db.config started."""
+    watch = ctx.fact("db.config", "watch")
+    assert isinstance(watch, _DbWatch), "db.config passed without starting the probe"
+    return await watch.probe()
 
 
 def _saturated_at_login(probe: DbProbe) -> bool:
@@ -173,6 +215,8 @@ def _layer_verdict(probe: DbProbe, layer: str, intent: TlsIntent) -> Verdict:
         )
     if step is None:
         return skipped("Not reached: the server ended the connection before this step.", evidence)
+    if step.status == "pass" and layer != "query":
+        return _passed_layer(step, layer, probe.target, intent)
     if step.ms is not None:
         evidence["time"] = f"{step.ms:.1f} ms"
     if step.status == "skip":
@@ -197,10 +241,29 @@ def _layer_verdict(probe: DbProbe, layer: str, intent: TlsIntent) -> Verdict:
     return passed(summary, evidence, facts={"layer": "none"})
 
 
+def _passed_layer(step: LayerStep, layer: str, target: str, intent: TlsIntent) -> Verdict:
+    from launchtui.checks.database import _ca_words
+
+    evidence: dict[str, Any] = {"target": target}
+    if layer == "tls":
+        evidence["CA in use"] = _ca_words(intent)
+    if step.ms is not None:
+        evidence["time"] = f"{step.ms:.1f} ms"
+    return passed(step.summary, evidence, facts={"layer": "none"})
+
+
 def _layer_step(layer: str) -> None:
     async def run(ctx: Context) -> Verdict:
-        probe = await _probe(ctx)
-        return _layer_verdict(probe, layer, ctx.fact("db.config", "intent"))
+        watch = ctx.fact("db.config", "watch")
+        intent = ctx.fact("db.config", "intent")
+        if isinstance(watch, _DbWatch) and layer != "query":
+            # A layer that passed is told at once, while the probe goes on below it.
+            step = await watch.layer(layer)
+            if step is not None and step.status == "pass":
+                from launchtui.probes.database import target_of
+
+                return _passed_layer(step, layer, target_of(ctx.fact("db.config", "url")), intent)
+        return _layer_verdict(await _probe(ctx), layer, intent)
 
     run.__doc__ = f"The layered database probe's {layer} layer (run once, shared)."
     steps.check(

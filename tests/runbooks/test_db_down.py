@@ -25,6 +25,7 @@ from launchtui.core.runbooks import RunbookFinished, run_runbook
 from launchtui.runbooks import default_runbooks
 from tests.cli import run_launchtui
 from tests.servers.mariadb import MariaDB, SilentServer
+from tests.servers.slow_link import SlowLink
 
 RUNBOOK = default_runbooks()["db-down"]
 STEP_IDS = ["db.config", "db.dns", "db.tcp", "db.tls", "db.auth", "db.query", "db.saturation"]
@@ -348,3 +349,20 @@ def test_cli_saturated_is_query(mariadb: MariaDB, tmp_path: Path) -> None:
     assert doc["verdict"]["layer"] == "query", doc["verdict"]
     assert code == 1
     print(f"CLI db-down saturated: query, exit 1, in {elapsed:.2f} s")
+
+
+async def test_each_layer_step_ends_when_its_own_layer_is_done(mariadb: MariaDB) -> None:
+    # 50 ms of round trip: TLS and the login take several, DNS none.
+    link = SlowLink(mariadb.port, 0.05)
+    try:
+        finished, _elapsed, streamed = await run_db_down(mariadb.url_for(port=link.port))
+    finally:
+        link.close()
+    assert finished.verdict.layer == "none", statuses(finished)
+    took = {r.id: r.duration_ms for r in finished.steps}
+    # The steps stream in layer order, each as soon as its layer is past, not all at once
+    # when the whole probe is done.
+    layers = ["db.dns", "db.tcp", "db.tls", "db.auth", "db.query"]
+    assert [s for s in streamed if s in layers] == layers
+    assert took["db.dns"] < took["db.tls"] < took["db.query"], took
+    assert took["db.query"] - took["db.dns"] >= 100, took  # at least two round trips apart
