@@ -98,7 +98,7 @@ class Found:
     others: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def discover(cwd: Path, environ: Mapping[str, str] | None = None) -> Found:
+def discover(cwd: Path) -> Found:
     """`.env*` files, a backend with config.py, and the URLs those files name, under `cwd`."""
     env_files: list[tuple[Path, dict[str, str]]] = []
     backends: list[Path] = []

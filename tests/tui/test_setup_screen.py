@@ -191,3 +191,14 @@ def test_the_setup_screen_at_80x24(
         await pilot.pause()
 
     assert snap_compare(demo_app(), terminal_size=(80, 24), run_before=filled)
+
+
+async def test_an_offered_file_names_the_others_found(here: Path, quick_server: HeldServer) -> None:
+    (here / ".env.production").write_text("DATABASE_URL=mysql+pymysql://u:p@h:4000/d\n")
+    (here / ".env").write_text("SECRET_KEY=dev\n")
+    app = make_app(Settings(), quick_server.url, first_run=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: setup_open(app), "the setup screen")
+        await until(pilot, lambda: "found" in why(app, "env_file"), "the offer")
+        assert app.screen.value("env_file") == ".env.production"
+        assert "· found (also .env)" in why(app, "env_file")

@@ -192,7 +192,9 @@ class SetupScreen(ModalScreen[bool]):
             (judgement.reason, "" if judgement.level != "empty" else "dim"),
         ]
         if found is not None and found.values.get(key) == self.value(key) and self.value(key):
-            parts.append((f"  · {found.why[key]}", "dim italic"))
+            also = found.others.get(key, ())
+            more = f" (also {', '.join(also)})" if also else ""
+            parts.append((f"  · {found.why[key]}{more}", "dim italic"))
         elif key in self._offered and self._offered[key] == self.value(key):
             parts.append((f"  · {self._offered_why[key]}", "dim italic"))
         self.query_one(f"#why-{key}", Static).update(Content.assemble(*parts))
