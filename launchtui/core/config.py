@@ -44,6 +44,10 @@ def input_sources(keys: tuple[str, ...]) -> str:
     return " or ".join(INPUT_SOURCES.get(k, f"the profile key {k}") for k in keys)
 
 
+# Longer than any path Linux can open (PATH_MAX is 4096 bytes).
+_PATH_MAX = 4096
+
+
 class ConfigError(Exception):
     """Bad usage or configuration: the CLI prints the message and exits 2."""
 
@@ -222,25 +226,34 @@ def load_settings(
         given = flags.get(key) or profile.get(key)
         if given and "\x00" in str(given):
             raise ConfigError(f"`{key}` holds a NUL character, which no path can.")
+        if given and len(str(given)) > _PATH_MAX:
+            raise ConfigError(f"`{key}` is {len(str(given)):,} characters long, too long a path.")
         if flags.get(key):
             values[key] = Path(flags[key]).expanduser()
         elif profile.get(key):
-            values[key] = (base / Path(profile[key]).expanduser()).resolve()
+            try:
+                values[key] = (base / Path(profile[key]).expanduser()).resolve()
+            except (OSError, RuntimeError) as exc:  # a name too long, a loop of symlinks
+                raise ConfigError(f"`{key}` {profile[key][:80]!r} cannot be used: {exc}.") from None
     for key in STR_KEYS:
         if flags.get(key):
             values[key] = str(flags[key])
         elif profile.get(key):
             values[key] = str(profile[key])
 
-    for key in ("env_file", "frontend_env_file", "ca_file"):
-        p = values.get(key)
-        if p is not None and not Path(p).is_file():
-            flag = "--" + key.replace("_", "-")
-            raise ConfigError(f"{flag} {p} does not exist (or is not a file).")
-    if values.get("ca_file") is not None:
-        _check_ca_file(Path(values["ca_file"]))
-    if values.get("backend_dir") is not None and not Path(values["backend_dir"]).is_dir():
-        raise ConfigError(f"--backend-dir {values['backend_dir']} is not a directory.")
+    try:
+        for key in ("env_file", "frontend_env_file", "ca_file"):
+            p = values.get(key)
+            if p is not None and not Path(p).is_file():
+                flag = "--" + key.replace("_", "-")
+                raise ConfigError(f"{flag} {p} does not exist (or is not a file).")
+        if values.get("ca_file") is not None:
+            _check_ca_file(Path(values["ca_file"]))
+        if values.get("backend_dir") is not None and not Path(values["backend_dir"]).is_dir():
+            raise ConfigError(f"--backend-dir {values['backend_dir']} is not a directory.")
+    except OSError as exc:  # a component too long, a loop of links, no permission
+        where = str(exc.filename or "")[:80]
+        raise ConfigError(f"The path {where!r} cannot be used: {exc.strerror or exc}.") from None
     if "backend_dir" not in values:
         found = default_backend_dir(cwd)
         if found is not None:

@@ -471,9 +471,17 @@ def judge_ca_file(text: str, cwd: Path) -> Judgement:
 
 def judge_local(key: str, text: str, cwd: Path) -> Judgement | None:
     """Every judgement that needs no network; None for a URL fit to be asked."""
-    kind = next(f.kind for f in FIELDS if f.key == key)
     if "\x00" in text:
         return Judgement("bad", "it holds a NUL character")
+    try:
+        return _judge_local(key, text, cwd)
+    except (OSError, ValueError) as exc:  # a name too long, a loop of links, ...
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Judgement("bad", f"it cannot be used ({why})")
+
+
+def _judge_local(key: str, text: str, cwd: Path) -> Judgement | None:
+    kind = next(f.kind for f in FIELDS if f.key == key)
     if kind == "env":
         return judge_env_file(text, cwd)
     if kind == "frontend_env":

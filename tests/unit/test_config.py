@@ -160,3 +160,14 @@ def test_a_profile_path_with_a_nul_is_a_clear_error(tmp_path: Path, key: str) ->
     with pytest.raises(ConfigError, match=f"`{key}` holds a NUL character"):
         load_settings({}, cwd=tmp_path)
     assert cfg.is_file()
+
+
+def test_a_path_too_long_for_the_system_is_a_clear_error(tmp_path: Path) -> None:
+    name = "a" * 300  # one component past NAME_MAX
+    with pytest.raises(ConfigError, match="cannot be used: File name too long"):
+        load_settings({"env_file": str(tmp_path / name)}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="too long a path"):
+        load_settings({"backend_dir": "/" + "b" * 5000}, cwd=tmp_path)
+    _write(tmp_path / "launchtui.toml", f'[profiles.production]\nca_file = "{name}"\n')
+    with pytest.raises(ConfigError, match="cannot be used"):
+        load_settings({}, cwd=tmp_path)
