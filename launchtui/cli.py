@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -307,6 +308,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return run_app(settings, first_run=first_run)
 
 
+def _as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {
@@ -319,6 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "init": cmd_init,
         "report": cmd_report,
     }
+    if args.command in ("check", "runbook"):
+        # A `kill` (systemd, `timeout`, a CI job's cancel) stops a run as ctrl+c does: a
+        # watched runbook still prints its timeline. Actions install their own handler.
+        signal.signal(signal.SIGTERM, _as_interrupt)
     try:
         return commands.get(args.command, cmd_tui)(args)
     except ConfigError as exc:

@@ -1,4 +1,5 @@
-"""`launchtui runbook NAME --watch`: the first pass, a line per change, ctrl+c the timeline."""
+"""`launchtui runbook NAME --watch`: the first pass, a line per change, ctrl+c (or a kill)
+the timeline; and a kill of `launchtui check` mid-probe."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 from tests.cli import KEPT
-from tests.servers.mariadb import MariaDB
+from tests.servers.mariadb import MariaDB, SilentServer
 
 WAIT_S = 40.0
 
@@ -71,3 +72,59 @@ def test_watch_prints_each_change_and_the_timeline_on_ctrl_c(
     assert "# Incident: Database connection failure (`launchtui runbook db-down`)" in report
     assert "## Timeline (UTC)" in report and "db.auth fail -> pass" in rest
     assert good not in report + err
+
+
+def test_a_kill_stops_a_watch_as_ctrl_c_does_with_the_timeline(
+    mariadb: MariaDB, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "prod.env"
+    env_file.write_text(f"DATABASE_URL={mariadb.url}\n")
+    base = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "launchtui", "runbook", "db-down", "--watch",
+         "--env-file", str(env_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        text=True, env=base,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the first pass is printed whole, then the watch goes on
+            if line.startswith("Verdict: none"):
+                break
+        proc.send_signal(signal.SIGTERM)  # as systemd, `timeout` or a CI cancel would
+        out, err = proc.communicate(timeout=WAIT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "# Incident: Database connection failure (`launchtui runbook db-down`)" in out
+    assert "## Timeline (UTC)" in out
+    assert "Traceback" not in err
+
+
+def test_a_kill_stops_check_with_one_line_and_exit_130(
+    silent_tcp_server: SilentServer, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "prod.env"
+    host, port = silent_tcp_server.host, silent_tcp_server.port
+    env_file.write_text(f"DATABASE_URL=mysql+pymysql://app:pw@{host}:{port}/shop\n")
+    base = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "launchtui", "check", "--only", "db.connect",
+         "--env-file", str(env_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        text=True, env=base,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while silent_tcp_server.accepted == 0:  # the probe is connected and waiting
+            assert time.monotonic() < deadline and proc.poll() is None, "the probe never came"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=WAIT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (out, err)
+    assert err.strip().splitlines()[-1] == "launchtui: interrupted."
+    assert "Traceback" not in err
