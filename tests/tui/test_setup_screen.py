@@ -54,7 +54,8 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 async def test_a_bad_field_says_why_beside_it_and_nothing_is_written(
     here: Path, quick_server: HeldServer
 ) -> None:
-    app = make_app(Settings(), quick_server.url, first_run=True)
+    # --health-path has no field: a profile saved from the screen keeps it all the same.
+    app = make_app(Settings(health_path="/api/health"), quick_server.url, first_run=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: setup_open(app), "the setup screen")
         await type_into(pilot, "backend_dir", "nowhere")
@@ -75,7 +76,8 @@ async def test_a_bad_field_says_why_beside_it_and_nothing_is_written(
         await judged(pilot, "frontend_url", "empty")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: not isinstance(app.screen, SetupScreen), "the save")
-    assert (here / "launchtui.toml").is_file()
+        assert app.settings.health_path == "/api/health"
+    assert 'health_path = "/api/health"' in (here / "launchtui.toml").read_text()
 
 
 async def test_skip_runs_the_checklist_as_things_are_and_writes_nothing(

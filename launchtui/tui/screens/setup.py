@@ -262,6 +262,9 @@ class SetupScreen(ModalScreen[bool]):
                 values[f.key] = None
             else:
                 values[f.key] = str(self._path(f.key)) if f.key in PATH_KEYS else text
+        health = self.launch_app.settings.health_path
+        if health != "/health":  # given as --health-path: the screen has no field for it
+            values["health_path"] = health
         path = self._path("path")
         try:
             done, settings = await asyncio.to_thread(write_profile, path, self._profile(), values)
