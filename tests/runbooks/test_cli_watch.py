@@ -19,20 +19,29 @@ from tests.servers.mariadb import MariaDB, SilentServer
 WAIT_S = 40.0
 
 
+def launch(tmp_path: Path, database_url: str, *args: str) -> subprocess.Popen[str]:
+    """`launchtui ARGS --env-file F` as its own process, F holding DATABASE_URL."""
+    env_file = tmp_path / "prod.env"
+    env_file.write_text(f"DATABASE_URL={database_url}\n")
+    base = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "launchtui", *args, "--env-file", str(env_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=base,
+    )
+
+
 def test_watch_prints_each_change_and_the_timeline_on_ctrl_c(
     mariadb: MariaDB, tmp_path: Path
 ) -> None:
     user, good = "rbcliwatch", "cli-watch-pw-7"
     mariadb.create_user(user, "wrong-for-now", [mariadb.database])
-    env_file = tmp_path / "prod.env"
-    env_file.write_text(f"DATABASE_URL={mariadb.url_for(user=user, password=good)}\n")
-    base = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "launchtui", "runbook", "db-down", "--watch",
-         "--env-file", str(env_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        text=True, env=base,
-    )  # fmt: skip
+    proc = launch(
+        tmp_path, mariadb.url_for(user=user, password=good), "runbook", "db-down", "--watch"
+    )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True)  # type: ignore[union-attr]
     reader.start()
@@ -77,15 +86,7 @@ def test_watch_prints_each_change_and_the_timeline_on_ctrl_c(
 def test_a_kill_stops_a_watch_as_ctrl_c_does_with_the_timeline(
     mariadb: MariaDB, tmp_path: Path
 ) -> None:
-    env_file = tmp_path / "prod.env"
-    env_file.write_text(f"DATABASE_URL={mariadb.url}\n")
-    base = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "launchtui", "runbook", "db-down", "--watch",
-         "--env-file", str(env_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        text=True, env=base,
-    )  # fmt: skip
+    proc = launch(tmp_path, mariadb.url, "runbook", "db-down", "--watch")
     try:
         assert proc.stdout is not None
         for line in proc.stdout:  # the first pass is printed whole, then the watch goes on
@@ -105,16 +106,9 @@ def test_a_kill_stops_a_watch_as_ctrl_c_does_with_the_timeline(
 def test_a_kill_stops_check_with_one_line_and_exit_130(
     silent_tcp_server: SilentServer, tmp_path: Path
 ) -> None:
-    env_file = tmp_path / "prod.env"
     host, port = silent_tcp_server.host, silent_tcp_server.port
-    env_file.write_text(f"DATABASE_URL=mysql+pymysql://app:pw@{host}:{port}/shop\n")
-    base = {k: v for k, v in os.environ.items() if k.startswith(KEPT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "launchtui", "check", "--only", "db.connect",
-         "--env-file", str(env_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        text=True, env=base,
-    )  # fmt: skip
+    url = f"mysql+pymysql://app:pw@{host}:{port}/shop"
+    proc = launch(tmp_path, url, "check", "--only", "db.connect")
     try:
         deadline = time.monotonic() + WAIT_S
         while silent_tcp_server.accepted == 0:  # the probe is connected and waiting
