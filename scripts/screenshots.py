@@ -380,7 +380,7 @@ async def shoot_setup(stack: Stack, size: tuple[int, int], theme: str) -> str:
     """`launchtui` in a project checkout with nothing configured: the setup screen, with
     what it found and the two values only the user knows typed in."""
     from launchtui.tui.screens.setup import SetupScreen
-    from tests.tui.helpers import until
+    from tests.tui.helpers import type_into, until
 
     root = Path(str(stack.settings.env_file)).parent
     project = root / "shop"
@@ -403,10 +403,7 @@ async def shoot_setup(stack: Stack, size: tuple[int, int], theme: str) -> str:
             screen = app.screen
             assert isinstance(screen, SetupScreen)
             for key, text in (("ca_file", "../ca-bundle.pem"), ("backup_dir", "../backups")):
-                field = screen.query_one(f"#setup-{key}")
-                field.focus()
-                await pilot.pause()
-                await pilot.press("end", "ctrl+u", *text)
+                await type_into(pilot, key, text)
             await until(
                 pilot,
                 lambda: all(

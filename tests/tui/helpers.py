@@ -71,3 +71,36 @@ def detail_text(app: LaunchApp) -> str:
 def selected(app: LaunchApp) -> tuple[str | None, str | None]:
     """(highlighted section, highlighted check id)."""
     return app.checklist.query_one(SectionList).section, app.checklist.check_id
+
+
+# -- the setup screen ------------------------------------------------------------------
+
+
+def setup_open(app: LaunchApp) -> bool:
+    """The setup screen is up and mounted (it judges the save path on mount)."""
+    from launchtui.tui.screens.setup import SetupScreen
+
+    return isinstance(app.screen, SetupScreen) and "path" in app.screen.judged
+
+
+async def type_into(pilot: Pilot[object], key: str, text: str) -> None:
+    """Focus a setup field, clear it (ctrl+u) and type the text, key by key."""
+    from textual.widgets import Input
+
+    pilot.app.screen.query_one(f"#setup-{key}", Input).focus()
+    await pilot.pause()
+    await pilot.press("end", "ctrl+u", *text)
+
+
+async def judged(pilot: Pilot[object], key: str, level: str) -> str:
+    """Wait until a setup field's judgement has this level; its reason."""
+    from launchtui.tui.screens.setup import SetupScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, SetupScreen)
+    await until(
+        pilot,
+        lambda: (j := screen.judged.get(key)) is not None and j.level == level,
+        f"{key} judged {level}",
+    )
+    return screen.judged[key].reason

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input
 
 from launchtui.core.config import load_settings
 from launchtui.core.model import Status
@@ -33,36 +32,12 @@ from tests.servers.https import (
 )
 from tests.servers.mariadb import MariaDB
 from tests.servers.s3 import Bucket
-from tests.tui.helpers import settle, until
+from tests.tui.helpers import judged, settle, setup_open, type_into, until
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HEAD = "8e4d2c6a5b31"  # the head of backend_good/migrations
 STRONG = "500251ad629afdbf0e61d98e0292a1ca5c58bd5388a1370ce7f307d955037dc1"
 JWT = "XVmMrGk097fFqbwNvjqx8orFNget8mZtiZnulUs74KUjjMWiLyHYPdjjrAC_KXSk"
-
-
-def _type(app: LaunchApp) -> Any:
-    screen = app.screen
-    assert isinstance(screen, SetupScreen)
-    return screen
-
-
-async def fill(pilot: Any, key: str, text: str) -> None:
-    """Focus a field, clear it (ctrl+u) and type the text, key by key."""
-    field = pilot.app.screen.query_one(f"#setup-{key}", Input)
-    field.focus()
-    await pilot.pause()
-    await pilot.press("end", "ctrl+u", *text)
-
-
-async def judged(pilot: Any, key: str, level: str) -> str:
-    screen = _type(pilot.app)
-    await until(
-        pilot,
-        lambda: (j := screen.judged.get(key)) is not None and j.level == level,
-        f"{key} judged {level}",
-    )
-    return screen.judged[key].reason
 
 
 @pytest.fixture
@@ -153,12 +128,9 @@ async def test_a_new_user_reaches_a_green_board_through_the_setup_screen_alone(
     assert settings.config_path is None
     app = LaunchApp(settings, environ={}, first_run=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(
-            pilot,
-            lambda: isinstance(app.screen, SetupScreen) and "path" in app.screen.judged,
-            "the setup screen",
-        )
-        screen = _type(app)
+        await until(pilot, lambda: setup_open(app), "the setup screen")
+        screen = app.screen
+        assert isinstance(screen, SetupScreen)
         # What the box offers: the env files, the backend, and the two URLs they name.
         await until(pilot, lambda: screen.found is not None, "the look around the project")
         assert screen.value("env_file") == ".env.production"
@@ -174,15 +146,15 @@ async def test_a_new_user_reaches_a_green_board_through_the_setup_screen_alone(
         assert app.board.merged() == []  # the checks wait for the setup
 
         # What only the user knows, typed in.
-        await fill(pilot, "ca_file", str(healthy_project["bundle"]))
+        await type_into(pilot, "ca_file", str(healthy_project["bundle"]))
         assert "CA certificate" in await judged(pilot, "ca_file", "ok")
         assert "answers HTTP 200" in await judged(pilot, "frontend_url", "ok")
         assert "answers HTTP" in await judged(pilot, "backend_url", "ok")
-        await fill(pilot, "backup_dir", str(healthy_project["backups"]))
+        await type_into(pilot, "backup_dir", str(healthy_project["backups"]))
         assert "exists" in await judged(pilot, "backup_dir", "ok")
-        await fill(pilot, "offsite", s3.url())
+        await type_into(pilot, "offsite", s3.url())
         await judged(pilot, "offsite", "ok")
-        await fill(pilot, "offsite_endpoint", s3.endpoint)
+        await type_into(pilot, "offsite_endpoint", s3.endpoint)
         await judged(pilot, "offsite_endpoint", "ok")
 
         await pilot.press("ctrl+s")

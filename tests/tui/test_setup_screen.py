@@ -16,31 +16,11 @@ from launchtui.tui.app import LaunchApp
 from launchtui.tui.screens.setup import SetupScreen
 from tests.tui.conftest import STRONG_KEY, HeldServer, make_app
 from tests.tui.demo_setup import demo_app, make_project
-from tests.tui.helpers import detail_text, settle, until
-
-
-def setup_open(app: LaunchApp) -> bool:
-    """The setup screen is up and mounted (it judges the save path on mount)."""
-    return isinstance(app.screen, SetupScreen) and "path" in app.screen.judged
+from tests.tui.helpers import detail_text, judged, settle, setup_open, type_into, until
 
 
 def why(app: LaunchApp, key: str) -> str:
     return str(app.screen.query_one(f"#why-{key}", Static).content)
-
-
-async def type_into(pilot, key: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    pilot.app.screen.query_one(f"#setup-{key}", Input).focus()
-    await pilot.pause()
-    await pilot.press("end", "ctrl+u", *text)
-
-
-async def judged(pilot, key: str, level: str) -> None:  # type: ignore[no-untyped-def]
-    screen = pilot.app.screen
-    await until(
-        pilot,
-        lambda: (j := screen.judged.get(key)) is not None and j.level == level,
-        f"{key} judged {level}",
-    )
 
 
 @pytest.fixture
