@@ -10,8 +10,9 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec
+from typing import ParamSpec
 
+from launchtui.core.config import INPUT_SOURCES
 from launchtui.core.context import Context
 from launchtui.core.model import MISSING_INPUT, Verdict, failed, passed, warned
 from launchtui.core.registry import check
@@ -68,20 +69,26 @@ def not_set(
     With no env file given, the variable was looked for in this shell only: the evidence
     says so, and the verdict carries the missing input (the TUI's `s` sets it up).
     """
-    evidence = {"variable": f"{name} (not set)"}
-    facts: dict[str, Any] = {}
-    if ctx is not None and ctx.settings.env_file is None:
-        evidence["looked in"] = (
-            "this shell's environment only: no --env-file (profile key env_file) was given"
-        )
-        facts[MISSING_INPUT] = ("env_file",)
-    return failed(
+    verdict = failed(
         f"{name} is not set, so {consequence}.",
-        evidence,
+        {"variable": f"{name} (not set)"},
         remediation=f"Set {name} {WHERE}.",
         command=command,
-        facts=facts,
     )
+    if ctx is not None and ctx.settings.env_file is None:
+        return shell_only(verdict, "env_file")
+    return verdict
+
+
+def shell_only(verdict: Verdict, key: str) -> Verdict:
+    """`verdict`, saying its variables were looked for in this shell only, because the env
+    file input `key` was not given; it carries `key` as the missing input."""
+    evidence = {
+        **verdict.evidence,
+        "looked in": f"this shell's environment only: no {INPUT_SOURCES[key]} was given",
+    }
+    facts = {**verdict.facts, MISSING_INPUT: (key,)}
+    return dataclasses.replace(verdict, evidence=evidence, facts=facts)
 
 
 @dataclass

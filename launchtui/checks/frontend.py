@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import urllib.parse
 
-from launchtui.checks.env import one_line
+from launchtui.checks.env import one_line, shell_only
 from launchtui.checks.env_cors import is_local_host, origin_of
 from launchtui.core.context import Context
-from launchtui.core.model import MISSING_INPUT, Status, Verdict, failed, passed, warned
+from launchtui.core.model import Status, Verdict, failed, passed, warned
 from launchtui.core.registry import check
 from launchtui.probes.cloudinary_config import CloudinaryUrlError, parse_cloudinary_url
 
@@ -167,10 +166,4 @@ def from_shell(ctx: Context, verdict: Verdict) -> Verdict:
     unset = any(v == "(not set)" for k, v in verdict.evidence.items() if k.startswith("VITE_"))
     if verdict.status is not Status.FAIL or not unset or ctx.settings.frontend_env_file:
         return verdict
-    evidence = {
-        **verdict.evidence,
-        "looked in": "this shell's environment only: no --frontend-env-file "
-        "(profile key frontend_env_file) was given",
-    }
-    facts = {**verdict.facts, MISSING_INPUT: ("frontend_env_file",)}
-    return dataclasses.replace(verdict, evidence=evidence, facts=facts)
+    return shell_only(verdict, "frontend_env_file")
