@@ -308,8 +308,9 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return run_app(settings, first_run=first_run)
 
 
-def _as_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def sigterm_as_ctrl_c(signum: int, frame: object) -> None:
+    """A SIGTERM handler: do what ctrl+c does (inside asyncio.run, a cancel of the run)."""
+    signal.raise_signal(signal.SIGINT)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -327,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("check", "runbook"):
         # A `kill` (systemd, `timeout`, a CI job's cancel) stops a run as ctrl+c does: a
         # watched runbook still prints its timeline. Actions install their own handler.
-        signal.signal(signal.SIGTERM, _as_interrupt)
+        signal.signal(signal.SIGTERM, sigterm_as_ctrl_c)
     try:
         return commands.get(args.command, cmd_tui)(args)
     except ConfigError as exc:

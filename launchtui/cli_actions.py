@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import IO, Any
 
+from launchtui.cli import sigterm_as_ctrl_c
 from launchtui.core.actions import (
     Action,
     ActionError,
@@ -77,10 +78,6 @@ class _Face:
                 print(summary, file=self.out, flush=True)
             else:
                 print(f"launchtui: {summary}", file=self.err, flush=True)
-
-
-def _as_interrupt(signum: int, frame: object) -> None:
-    signal.raise_signal(signal.SIGINT)  # asyncio.run turns it into a cancel of the action
 
 
 def _confirm(face: _Face, plan: Plan) -> bool:
@@ -161,7 +158,7 @@ def run_action(
 
     # A `kill` (SIGTERM: systemd, cron's timeout, a closed SSH session's shell) cancels
     # like ctrl+c does, so the action removes what it half-wrote and stops its children.
-    previous = signal.signal(signal.SIGTERM, _as_interrupt)
+    previous = signal.signal(signal.SIGTERM, sigterm_as_ctrl_c)
     try:
         finished = asyncio.run(drive())
     except KeyboardInterrupt:
