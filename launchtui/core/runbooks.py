@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from launchtui.core.model import Event, Result, RunFinished, Status
+
+S = TypeVar("S")
 
 if TYPE_CHECKING:
     from launchtui.core.config import Settings
@@ -31,6 +33,35 @@ LAYERS: tuple[str, ...] = (
 
 # Every runbook ends within this, whatever the fault (its steps' own timeouts are shorter).
 RUNBOOK_BUDGET_S = 45.0
+
+
+class LayerFutures(Generic[S]):
+    """A future per layer of one layered probe: each resolves with that layer's step as soon
+    as the probe is past it, or with None once the probe has ended without reaching it. The
+    runbook steps of the layers each wait for their own, not for the whole probe."""
+
+    def __init__(self, layers: Iterable[str]) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._futures: dict[str, asyncio.Future[S | None]] = {
+            name: self._loop.create_future() for name in layers
+        }
+
+    def seen(self, layer: str, step: S | None) -> None:
+        fut = self._futures.get(layer)
+        if fut is not None and not fut.done():
+            fut.set_result(step)
+
+    def seen_from_thread(self, layer: str, step: S) -> None:
+        """`seen`, called from the thread a blocking probe runs in."""
+        self._loop.call_soon_threadsafe(self.seen, layer, step)
+
+    def end(self) -> None:
+        """The probe is over: the layers it never reached resolve with None."""
+        for name in self._futures:
+            self.seen(name, None)
+
+    async def layer(self, name: str) -> S | None:
+        return await asyncio.shield(self._futures[name])
 
 
 @dataclass(frozen=True)

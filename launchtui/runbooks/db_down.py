@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from launchtui.core.model import Result, Verdict, failed, passed, skipped, warned
 from launchtui.core.registry import INCIDENT_STEPS, Registry
-from launchtui.core.runbooks import Runbook, RunbookVerdict, first_failure
+from launchtui.core.runbooks import LayerFutures, Runbook, RunbookVerdict, first_failure
 
 if TYPE_CHECKING:
     from launchtui.core.context import Context
@@ -150,10 +150,7 @@ class _DbWatch:
     def __init__(self, ctx: Context, url: DbUrl, intent: TlsIntent) -> None:
         from launchtui.probes.database import LAYERS, PROBE_BUDGET_S, probe_database
 
-        self._loop = asyncio.get_running_loop()
-        self._layers: dict[str, asyncio.Future[LayerStep | None]] = {
-            name: self._loop.create_future() for name in LAYERS
-        }
+        self._layers: LayerFutures[LayerStep] = LayerFutures(LAYERS)
         fn = functools.partial(
             probe_database,
             url,
@@ -165,22 +162,16 @@ class _DbWatch:
         self.task = asyncio.ensure_future(self._run(ctx, fn))
 
     def _seen(self, step: LayerStep) -> None:  # on the probe's thread
-        self._loop.call_soon_threadsafe(self._set, step)
-
-    def _set(self, step: LayerStep | None, layer: str | None = None) -> None:
-        fut = self._layers.get(layer or (step.layer if step else ""))
-        if fut is not None and not fut.done():
-            fut.set_result(step)
+        self._layers.seen_from_thread(step.layer, step)
 
     async def _run(self, ctx: Context, fn: Callable[[], DbProbe]) -> DbProbe:
         try:
             return await ctx.to_thread(fn)
         finally:  # layers the probe never reached: None
-            for name in self._layers:
-                self._set(None, name)
+            self._layers.end()
 
     async def layer(self, name: str) -> LayerStep | None:
-        return await asyncio.shield(self._layers[name])
+        return await self._layers.layer(name)
 
     async def probe(self) -> DbProbe:
         return await asyncio.shield(self.task)

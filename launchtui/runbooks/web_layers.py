@@ -25,7 +25,7 @@ from launchtui.core.model import (
     warned,
 )
 from launchtui.core.registry import INCIDENT_STEPS, Registry
-from launchtui.core.runbooks import link_lines
+from launchtui.core.runbooks import LayerFutures, link_lines
 from launchtui.probes.http import SiteURL
 from launchtui.probes.layered import LayeredProbe, Step, probe_url
 
@@ -46,11 +46,8 @@ class LayerWatch:
     LAYERS = ("dns", "tcp", "tls", "http")
 
     def __init__(self, url: str) -> None:
-        loop = asyncio.get_running_loop()
         self.url = url
-        self._layers: dict[str, asyncio.Future[Step | None]] = {
-            name: loop.create_future() for name in self.LAYERS
-        }
+        self._layers: LayerFutures[Step] = LayerFutures(self.LAYERS)
         self.probe: LayeredProbe | None = None
         self.error: str | None = None  # why the probe itself could not run (a launchtui bug)
         self.task: asyncio.Task[None] | None = None
@@ -59,9 +56,7 @@ class LayerWatch:
         self.task = asyncio.ensure_future(self._run(ctx))
 
     def _seen(self, step: Step) -> None:
-        fut = self._layers.get(step.layer)
-        if fut is not None and not fut.done():
-            fut.set_result(step)
+        self._layers.seen(step.layer, step)
 
     async def _run(self, ctx: Context) -> None:
         try:
@@ -78,13 +73,11 @@ class LayerWatch:
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
             # Layers the probe never reached (it stopped earlier, or was cancelled): None.
-            for fut in self._layers.values():
-                if not fut.done():
-                    fut.set_result(None)
+            self._layers.end()
 
     async def layer(self, name: str) -> Step | None:
         """This layer's step once the probe has done it; None when the probe stopped before."""
-        return await asyncio.shield(self._layers[name])
+        return await self._layers.layer(name)
 
 
 async def unusable_ca(ctx: Context) -> Verdict | None:
