@@ -117,10 +117,7 @@ def discover(cwd: Path) -> Found:
     others: dict[str, tuple[str, ...]] = {}
 
     def rel(p: Path) -> str:
-        try:
-            return str(p.relative_to(cwd)) or "."
-        except ValueError:
-            return str(p)
+        return shown_path(p, cwd)
 
     backend_envs = sorted(
         (p for p, v in env_files if any(k in v for k in BACKEND_KEYS)), key=_env_rank
@@ -151,6 +148,13 @@ def discover(cwd: Path) -> Found:
         why["backend_dir"] = "found"
         others["backend_dir"] = tuple(rel(p) for p in ranked[1:4])
     return Found(values, why, others)
+
+
+def shown_path(path: Path, cwd: Path) -> str:
+    """A path as a field shows it: relative when it lies under the current dir."""
+    if path.is_relative_to(cwd):
+        return str(path.relative_to(cwd)) if path != cwd else "."
+    return str(path)
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, bool]]:

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
-from launchtui.core.setup import FIELDS, NETWORK_KEYS, Judgement
+from launchtui.core.setup import FIELDS, NETWORK_KEYS, Judgement, shown_path
 
 if TYPE_CHECKING:
     from launchtui.core.config import Settings
@@ -84,7 +84,7 @@ class SetupScreen(ModalScreen[bool]):
         )
         panel.border_subtitle = "tab next · ^s save and run · esc skip"
         where = settings.config_path or self.cwd / CONFIG_FILE
-        self._fill("path", _shown(where, self.cwd))
+        self._fill("path", shown_path(where, self.cwd))
         for key, value in _current(settings, self.cwd).items():
             self._fill(key, value)
         self.query_one("#setup-error").display = False
@@ -298,13 +298,6 @@ def _current(settings: Settings, cwd: Path) -> dict[str, str]:
         if isinstance(value, Path):
             if f.key == "backup_dir" and value == default_backup_dir():
                 continue  # the default: an empty field says so
-            value = _shown(value, cwd)
+            value = shown_path(value, cwd)
         out[f.key] = str(value)
     return out
-
-
-def _shown(path: Path, cwd: Path) -> str:
-    """A path as a field shows it: relative when it lies under the current dir."""
-    if path.is_relative_to(cwd):
-        return str(path.relative_to(cwd)) if path != cwd else "."
-    return str(path)
