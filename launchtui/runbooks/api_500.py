@@ -20,7 +20,7 @@ from typing import Any
 from launchtui.checks.cors_preflight import CORS_FIX, _judge_allowed, allowed_origins
 from launchtui.checks.database import backend_database
 from launchtui.checks.security import DEBUG_FIX, security_debugger
-from launchtui.checks.web import NO_BACKEND, Findings, site_url, tls_for
+from launchtui.checks.web import NO_BACKEND, Findings, tls_for
 from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.core.model import Result, Status, Verdict, failed, passed, skipped, warned
@@ -33,8 +33,8 @@ from launchtui.runbooks.web_layers import (
     add_layer_steps,
     broken,
     checklist_next,
+    https_site,
     start_watch,
-    unusable_ca,
 )
 
 SECTION = "4.2"
@@ -97,22 +97,19 @@ def _site(ctx: Context) -> SiteURL | None:
 async def api_config(ctx: Context) -> Verdict:
     """VITE_API_URL (else --backend-url) is an https URL; starts the layered probe of health."""
     url = backend_url(ctx)
-    if not url:
-        return failed(
-            "No backend URL is set, so there is nothing to probe.", remediation=NO_BACKEND
-        )
-    site = site_url(ctx, url, "backend")
+    site = await https_site(
+        ctx,
+        url,
+        "backend",
+        no_url=NO_BACKEND,
+        plain_http=(
+            ": browsers block it from the https frontend (mixed content), so every API call fails.",
+            "Set VITE_API_URL to the backend's https:// URL on Vercel and redeploy.",
+        ),
+    )
     if isinstance(site, Verdict):
         return site
-    if site.scheme != "https":
-        return failed(
-            f"The backend URL {site.url} is plain http: browsers block it from the https "
-            "frontend (mixed content), so every API call fails.",
-            {"url": site.url},
-            remediation="Set VITE_API_URL to the backend's https:// URL on Vercel and redeploy.",
-        )
-    if (bad_ca := await unusable_ca(ctx)) is not None:
-        return bad_ca
+    assert url is not None  # https_site refused an unset one
     evidence = {"url": site.url, "health": site.at(ctx.settings.health_path)}
     other = ctx.settings.backend_url
     facts = {"watch": start_watch(ctx, site, ctx.settings.health_path), "site": site}

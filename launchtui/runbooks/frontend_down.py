@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Mapping
 
 from launchtui.checks.frontend_bundle import frontend_bundle
-from launchtui.checks.web import NO_FRONTEND, site_url
+from launchtui.checks.web import NO_FRONTEND
 from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.core.model import Result, Status, Verdict, failed, passed
@@ -26,9 +26,9 @@ from launchtui.runbooks.web_layers import (
     add_layer_steps,
     broken,
     checklist_next,
+    https_site,
     layer_verdict,
     start_watch,
-    unusable_ca,
     watch_of,
 )
 
@@ -77,23 +77,18 @@ LAYER_OF: dict[str, Layer] = {
 )
 async def frontend_config(ctx: Context) -> Verdict:
     """--frontend-url is given and is an https URL; starts the layered probe of `/`."""
-    url = ctx.frontend_url
-    if not url:
-        return failed(
-            "No frontend URL is set, so there is nothing to probe.", remediation=NO_FRONTEND
-        )
-    site = site_url(ctx, url, "frontend")
+    site = await https_site(
+        ctx,
+        ctx.frontend_url,
+        "frontend",
+        no_url=NO_FRONTEND,
+        plain_http=(
+            "; Vercel serves sites over https, so probe (and link) the https:// URL.",
+            "Pass --frontend-url https://... (profile key frontend_url).",
+        ),
+    )
     if isinstance(site, Verdict):
         return site
-    if site.scheme != "https":
-        return failed(
-            f"The frontend URL {site.url} is plain http; Vercel serves sites over https, "
-            "so probe (and link) the https:// URL.",
-            {"url": site.url},
-            remediation="Pass --frontend-url https://... (profile key frontend_url).",
-        )
-    if (bad_ca := await unusable_ca(ctx)) is not None:
-        return bad_ca
     # The probe runs from here on; the layer steps each wait for their own layer of it.
     # The bundle is fetched meanwhile: its step reads it only if every layer passes.
     watch = start_watch(ctx, site, "/")

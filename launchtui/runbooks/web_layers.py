@@ -12,7 +12,7 @@ import asyncio
 import ssl
 from collections.abc import Mapping
 
-from launchtui.checks.web import tls_for
+from launchtui.checks.web import site_url, tls_for
 from launchtui.core.context import Context
 from launchtui.core.model import (
     Result,
@@ -92,6 +92,29 @@ async def unusable_ca(ctx: Context) -> Verdict | None:
             "leave it out to use the system bundle.",
         )
     return None
+
+
+async def https_site(
+    ctx: Context, url: str | None, role: str, *, no_url: str, plain_http: tuple[str, str]
+) -> SiteURL | Verdict:
+    """The site a config step probes: its URL given, usable, https, and a CA that loads;
+    else the failure that stops the runbook there. `no_url` is the fix for a missing URL;
+    `plain_http` what a plain-http URL breaks (ending the summary) and its fix."""
+    if not url:
+        return failed(f"No {role} URL is set, so there is nothing to probe.", remediation=no_url)
+    site = site_url(ctx, url, role)
+    if isinstance(site, Verdict):
+        return site
+    if site.scheme != "https":
+        breaks, fix = plain_http
+        return failed(
+            f"The {role} URL {site.url} is plain http{breaks}",
+            {"url": site.url},
+            remediation=fix,
+        )
+    if (bad_ca := await unusable_ca(ctx)) is not None:
+        return bad_ca
+    return site
 
 
 def start_watch(ctx: Context, site: SiteURL, path: str) -> LayerWatch:
