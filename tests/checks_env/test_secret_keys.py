@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import random
 import secrets
+from collections.abc import Callable
 
 import pytest
 
+from launchtui.checks.env_keys import assess_key
 from launchtui.core.model import Status
 
 from .conftest import GOOD_ENV, RunChecks, env_with
@@ -75,7 +79,8 @@ async def test_placeholders_fail(run_checks: RunChecks, value: str) -> None:
         ("a1b2" * 20, "only 4 distinct characters"),
         ("k9Qz!" * 16, "repeated or sequential"),
         ("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN", "repeated or sequential"),
-        (secrets.token_hex(8), "too short"),
+        ("9f86d081884c7d65", "too short"),  # 16 hex characters: 64 bits
+        ("f66cf16036416661", "too short"),  # as random, but few distinct and many steps
         ("Tr0ub4dor&3", "too short"),
     ],
 )
@@ -83,6 +88,34 @@ async def test_weak_keys_fail_and_say_why(run_checks: RunChecks, value: str, wor
     r = (await run_checks(env_with(SECRET_KEY=value), ("env.secret_key",)))["env.secret_key"]
     assert r.status is Status.FAIL, r.summary
     assert words in r.summary
+
+
+def test_a_random_128_bit_key_with_many_steps_warns_and_is_not_called_a_pattern() -> None:
+    # Drawn by secrets.token_hex(16): 16 of its 31 neighbours are equal or next in code point.
+    v = assess_key("SECRET_KEY", "556e8766e52e876345631ef67669834e")
+    assert v.status is Status.WARN, v.summary
+    assert "128 bits" in v.summary
+
+
+def _urlsafe(rng: random.Random, n: int) -> str:
+    return base64.urlsafe_b64encode(rng.randbytes(n)).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    ("make", "status"),
+    [
+        (lambda rng: rng.randbytes(16).hex(), Status.WARN),  # shortest key judged for patterns
+        (lambda rng: rng.randbytes(32).hex(), Status.PASS),
+        (lambda rng: _urlsafe(rng, 16), Status.WARN),
+        (lambda rng: _urlsafe(rng, 32), Status.PASS),
+    ],
+)
+def test_random_keys_get_a_verdict_by_length_alone(
+    make: Callable[[random.Random], str], status: Status
+) -> None:
+    rng = random.Random(20261206)  # seeded: the same keys on every run
+    verdicts = {assess_key("SECRET_KEY", make(rng)).status for _ in range(5_000)}
+    assert verdicts == {status}
 
 
 @pytest.mark.parametrize("value", ["openssl rand -hex 32", "$(openssl rand -hex 32)"])
