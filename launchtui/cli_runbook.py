@@ -99,15 +99,26 @@ def cmd_runbook(args: argparse.Namespace, settings: Any, out: IO[str] | None = N
 
 
 def _watch(runbook: Any, settings: Any, fmt: str, out: IO[str]) -> int:
-    """Passes that never overlap; a line per change, flushed at once; ctrl+c: the timeline."""
+    """Passes that never overlap; a line per change, flushed at once; ctrl+c: the timeline.
+
+    The whole watch is one event loop, whose ctrl+c handler (a kill raises SIGINT) cancels
+    it: a loop a pass made for itself took ctrl+c as an exception in its own set-up, which
+    printed "Exception ignored" and a traceback.
+    """
     from launchtui.core.runbooks import Timeline
     from launchtui.core.secrets import Redactor
 
     redactor = Redactor()
     timeline = Timeline(runbook.name, runbook.title)
     last = None
-    try:
-        finished, _ctx = asyncio.run(_one_pass(runbook, settings, redactor))
+
+    def say(text: str) -> None:
+        out.write(redactor.scrub(text) + "\n")
+        out.flush()
+
+    async def watch() -> None:
+        nonlocal last
+        finished, _ctx = await _one_pass(runbook, settings, redactor)
         last = finished
         timeline.observe(finished)
         first = (
@@ -115,16 +126,17 @@ def _watch(runbook: Any, settings: Any, fmt: str, out: IO[str]) -> int:
             if fmt == "json"
             else render_text(finished, runbook.title)
         )
-        out.write(redactor.scrub(first.rstrip("\n")) + "\n")
-        out.flush()
+        say(first.rstrip("\n"))
         while True:
-            asyncio.run(asyncio.sleep(WATCH_INTERVAL_S))
-            finished, _ctx = asyncio.run(_one_pass(runbook, settings, redactor))
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            finished, _ctx = await _one_pass(runbook, settings, redactor)
             last = finished
             for line in timeline.observe(finished):
-                out.write(redactor.scrub(line) + "\n")
-                out.flush()
+                say(line)
+
+    try:
+        asyncio.run(watch())
     except KeyboardInterrupt:
         out.write("\n" + redactor.scrub(timeline.to_markdown(last)))
         out.flush()
-        return EXIT_OK
+    return EXIT_OK
