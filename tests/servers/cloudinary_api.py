@@ -26,6 +26,7 @@ import re
 import secrets
 import socket
 import ssl
+import sys
 import threading
 import time
 import urllib.parse
@@ -365,6 +366,12 @@ class _Server(http.server.ThreadingHTTPServer):
     # socketserver listens with a backlog of 5: a burst of connections (nine listings, a
     # download pool) would see SYNs dropped and retried a second later, which no CDN does.
     request_queue_size = 256
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (a probe that timed out, a sink that failed) is no error of
+        # the server's; anything else still prints its traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
