@@ -185,11 +185,12 @@ def first_failure(results: Mapping[str, Result], order: tuple[str, ...]) -> Resu
 
 
 def link_lines(settings: Settings, keys: tuple[str, ...]) -> list[str]:
-    """The profile's console links for these `[links]` keys, or how to add them."""
-    out = []
-    for key in keys:
-        url = settings.links.get(key)
-        out.append(f"Open {key}: {url}" if url else f"(set links.{key} in the profile)")
+    """The profile's console links for these `[links]` keys, and one line on adding the
+    others: "(set links.railway or links.render in the profile)"."""
+    out = [f"Open {key}: {settings.links[key]}" for key in keys if settings.links.get(key)]
+    missing = [f"links.{key}" for key in keys if not settings.links.get(key)]
+    if missing:
+        out.append(f"(set {' or '.join(missing)} in the profile)")
     return out
 
 

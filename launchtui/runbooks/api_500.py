@@ -25,13 +25,12 @@ from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.core.model import Result, Status, Verdict, failed, passed, skipped, warned
 from launchtui.core.registry import Registry
-from launchtui.core.runbooks import Layer, Runbook, RunbookVerdict
+from launchtui.core.runbooks import Layer, Runbook, RunbookVerdict, first_failure
 from launchtui.probes import http as probe
 from launchtui.probes.http import SiteURL
 from launchtui.runbooks.web_layers import (
     STEP_TIMEOUT_S,
     add_layer_steps,
-    broken,
     checklist_next,
     https_site,
     start_watch,
@@ -343,7 +342,7 @@ def _db_layer(db: Result | None) -> Layer | None:
 
 def _judge(results: Mapping[str, Result]) -> tuple[Layer, str, list[str]] | None:
     """The broken layer, why, and its fix; None when everything probed is healthy."""
-    r = broken(results, WEB)
+    r = first_failure(results, WEB)
     if r is not None:
         summary = r.summary
         if r.status is Status.ERROR:

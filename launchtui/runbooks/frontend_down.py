@@ -19,12 +19,11 @@ from launchtui.core.config import Settings
 from launchtui.core.context import Context
 from launchtui.core.model import Result, Status, Verdict, failed, passed
 from launchtui.core.registry import Registry
-from launchtui.core.runbooks import Layer, Runbook, RunbookVerdict
+from launchtui.core.runbooks import Layer, Runbook, RunbookVerdict, first_failure
 from launchtui.probes.http import parse_site_url
 from launchtui.runbooks.web_layers import (
     STEP_TIMEOUT_S,
     add_layer_steps,
-    broken,
     checklist_next,
     https_site,
     layer_verdict,
@@ -183,7 +182,7 @@ def verdict(ctx: Context, results: Mapping[str, Result]) -> RunbookVerdict:
     logs = checklist_next(
         ctx, SECTION, ("vercel",), " ".join(cmd) if cmd else "vercel logs <deployment URL>"
     )
-    r = broken(results, ORDER)
+    r = first_failure(results, ORDER)
     if r is None:
         bundle = results.get("frontend.bundle")
         extra = ""

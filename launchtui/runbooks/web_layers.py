@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from launchtui.checks.web import site_url, tls_for
 from launchtui.core.context import Context
 from launchtui.core.model import (
-    Result,
-    Status,
     Verdict,
     errored,
     failed,
@@ -157,15 +155,6 @@ async def layer_verdict(
             facts=step.facts,
         )
     return passed(step.summary, evidence, facts=step.facts)
-
-
-def broken(results: Mapping[str, Result], order: tuple[str, ...]) -> Result | None:
-    """The first step, in `order`, that failed or errored (a warning is not an outage)."""
-    for sid in order:
-        r = results.get(sid)
-        if r is not None and r.status in (Status.FAIL, Status.ERROR):
-            return r
-    return None
 
 
 def checklist_next(ctx: Context, section: str, keys: tuple[str, ...], command: str) -> list[str]:

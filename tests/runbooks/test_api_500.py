@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from launchtui.core.config import Settings
+from launchtui.core.context import Context
 from launchtui.core.model import Status
-from launchtui.core.runbooks import RunbookFinished
+from launchtui.core.runbooks import RunbookFinished, link_lines
 from launchtui.runbooks import default_runbooks
+from launchtui.runbooks.web_layers import checklist_next
 from tests.runbooks.web_support import (
     BLACK_HOLE_BUDGET_S,
     BUDGET_S,
@@ -209,6 +211,24 @@ def test_the_log_command_follows_the_profile_links() -> None:
     assert book.log_command(Settings(links={"railway": RAILWAY, "render": "r"})) == (
         "railway",
         "logs",
+    )
+
+
+def test_the_console_links_the_profile_lacks_take_one_line() -> None:
+    render = "https://dashboard.render.com/x"
+    keys = ("railway", "render")
+    assert link_lines(Settings(), keys) == ["(set links.railway or links.render in the profile)"]
+    assert link_lines(Settings(links={"render": render}), keys) == [
+        f"Open render: {render}",
+        "(set links.railway in the profile)",
+    ]
+    # The backend lives on one platform: a link to it is enough, without a hint for the other.
+    ctx = Context.build(Settings(links={"render": render}), environ={})
+    lines = checklist_next(ctx, "4.2", keys, "render logs")
+    assert lines[1:] == [f"Open render: {render}", "Read the logs: `render logs`."]
+    ctx = Context.build(Settings(), environ={})
+    assert checklist_next(ctx, "4.2", keys, "railway logs")[1] == (
+        "(set links.railway or links.render in the profile)"
     )
 
 
