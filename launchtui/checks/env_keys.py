@@ -86,9 +86,9 @@ def _patterned(value: str) -> bool:
     """True for a short unit repeated, or a run like abcdef / 123456 / aaaaaa.
 
     A step is a neighbour equal or next in code point. Random hex makes one about every
-    sixth pair, so a 32-character hex key (the shortest assess_key judges for patterns) shows over
-    half of its pairs as steps about once in 80,000 keys; four in five, under once in
-    10**13. A real run like abcdef... scores near 1.
+    sixth pair, so a 32-character hex key (the shortest that assess_key judges for
+    patterns) shows over half of its pairs as steps about once in 80,000 keys, and four
+    in five under once in 10**13. A real run like abcdef... scores near 1.
     """
     n = len(value)
     if n < 4:
