@@ -223,3 +223,48 @@ async def test_db_down_names_each_broken_layer_on_screen(
             await settle(pilot)
             await on_screen(app, "db-down", pilot)
             assert verdict_text(app).startswith(f"Verdict: {layer}"), (layer, verdict_text(app))
+
+
+async def test_a_slow_step_and_a_full_trend_keep_the_table_inside_80_columns() -> None:
+    """A step of over a second and a trend of every kept pass: no column is pushed out of
+    sight (the summary column was fitted before the others had grown, which scrolled)."""
+    import asyncio
+
+    from launchtui.core.context import Context
+    from launchtui.core.model import Verdict, passed
+    from launchtui.core.registry import Registry
+    from launchtui.core.runbooks import Runbook, RunbookVerdict
+    from launchtui.tui.screens.runbook import TREND_SAMPLES
+
+    steps, passes = Registry(), []
+
+    @steps.check("db.config", section="4.3", title="DATABASE_URL parses")
+    async def _config(ctx: Context) -> Verdict:
+        return passed("DATABASE_URL is mysql+pymysql://app:****@gateway01.example:4000/shop.")
+
+    @steps.check("db.query", section="4.3", title="SELECT 1", needs=("db.config",))
+    async def _query(ctx: Context) -> Verdict:
+        passes.append(1)
+        await asyncio.sleep(1.05 if len(passes) == 1 else 0)  # the first pass is slow
+        return passed("SELECT 1 answered in a while, with a summary long enough to be cut.")
+
+    def healthy(ctx: Context, results: Any) -> RunbookVerdict:
+        return RunbookVerdict("none", "Every layer answers.", ())
+
+    book = Runbook("db-down", "4.3", "Database connection failure", steps, healthy)
+    app = LaunchApp(Settings(), registry=Registry(), environ={})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = RunbookScreen(book)
+        app.push_screen(screen)
+        await until(pilot, lambda: screen.is_mounted, "the runbook screen")
+        table = screen.query_one("DataTable")
+        for n in range(1, TREND_SAMPLES + 1):
+            if n > 1:
+                await pilot.press("r")
+            await until(pilot, lambda n=n: len(passes) == n and not screen.running, "a pass")
+            await pilot.pause()
+            row = table.get_row("db.query")  # type: ignore[attr-defined]
+            if n == 1:
+                assert str(row[2]).startswith("1,0"), row
+            assert table.max_scroll_x == 0, (n, row)
+        assert len(str(row[3])) == TREND_SAMPLES

@@ -39,7 +39,10 @@ WATCH_INTERVAL_S = 5.0
 LOG_LINES = 15
 LOG_TIMEOUT_S = 20.0
 _BARS = "▁▂▃▄▅▆▇█"
-TREND_SAMPLES = 12
+TREND_SAMPLES = 8
+# Wide enough for "45,000" (a pass is held to 45 s): the columns keep their places between
+# passes, and the summary column can be fitted to the room they leave at once.
+MS_WIDTH = 6
 
 
 def trend(samples: deque[int]) -> str:
@@ -111,8 +114,10 @@ class RunbookScreen(Screen[None]):
         self.query_one("#runbook").border_title = f"{rb.section} {rb.title}"
         self.query_one("#runbook").border_subtitle = f"launchtui runbook {rb.name}"
         table = self.query_one(DataTable)
-        for label, key in (("", "glyph"), ("step", "id"), ("ms", "ms"), ("trend", "trend")):
+        for label, key in (("", "glyph"), ("step", "id")):
             table.add_column(label, key=key)
+        table.add_column("ms", key="ms", width=MS_WIDTH)
+        table.add_column("trend", key="trend", width=TREND_SAMPLES)
         table.add_column("what it saw", key="summary")
         for check in rb.steps:
             table.add_row("  ", check.id, "", "", check.title, key=check.id)
@@ -194,9 +199,8 @@ class RunbookScreen(Screen[None]):
         table.update_cell(sid, "glyph", glyph)
         # Under 10 ms is "instant" to a person; the digit would only flicker between passes.
         ms = "<10" if r.duration_ms < 10 else f"{r.duration_ms:,}"
-        table.update_cell(sid, "ms", ms, update_width=True)
-        table.update_cell(sid, "trend", trend(self._times[sid]), update_width=True)
-        self._fit_summary()
+        table.update_cell(sid, "ms", ms)
+        table.update_cell(sid, "trend", trend(self._times[sid]))
         table.update_cell(sid, "summary", self._scrub(r.summary))
 
     def _finished(self, finished: RunbookFinished) -> None:
