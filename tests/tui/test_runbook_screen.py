@@ -57,6 +57,10 @@ async def test_a_wrong_password_is_named_auth_on_screen(mariadb: MariaDB) -> Non
         await until(pilot, lambda: screen.finished is not None, "the pass")
         assert verdict_text(app).startswith("Verdict: auth")
         assert "tidb_console" in verdict_text(app)  # the next step names the console link
+        table = screen.query_one("DataTable")
+        # The query was never tried, so it has no time and no trend; the login has both.
+        assert table.get_row("db.query")[2:4] == ["–", ""]  # type: ignore[attr-defined]
+        assert table.get_row("db.auth")[2] != "–"  # type: ignore[attr-defined]
 
 
 async def test_keys_answer_while_the_database_hangs_and_notes_reach_the_timeline(

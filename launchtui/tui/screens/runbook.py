@@ -190,15 +190,17 @@ class RunbookScreen(Screen[None]):
             self._after_pass()
 
     def _row(self, table: DataTable[object], sid: str, r: object) -> None:
-        from launchtui.core.model import Result
+        from launchtui.core.model import Result, Status
 
         assert isinstance(r, Result)
         self._status[sid] = str(r.status)
-        self._times[sid].append(r.duration_ms)
+        ran = r.status is not Status.SKIP  # a step that was not tried has no time to show
+        if ran:
+            self._times[sid].append(r.duration_ms)
         glyph = Content.styled(f"{r.status.glyph} ", STATUS_STYLE[r.status] + " bold")
         table.update_cell(sid, "glyph", glyph)
         # Under 10 ms is "instant" to a person; the digit would only flicker between passes.
-        ms = "<10" if r.duration_ms < 10 else f"{r.duration_ms:,}"
+        ms = "–" if not ran else "<10" if r.duration_ms < 10 else f"{r.duration_ms:,}"
         table.update_cell(sid, "ms", ms)
         table.update_cell(sid, "trend", trend(self._times[sid]))
         table.update_cell(sid, "summary", self._scrub(r.summary))
