@@ -40,9 +40,6 @@ LOG_LINES = 15
 LOG_TIMEOUT_S = 20.0
 _BARS = "▁▂▃▄▅▆▇█"
 TREND_SAMPLES = 8
-# Wide enough for "45,000" (a pass is held to 45 s): the columns keep their places between
-# passes, and the summary column can be fitted to the room they leave at once.
-MS_WIDTH = 6
 
 
 def trend(samples: deque[int]) -> str:
@@ -116,7 +113,9 @@ class RunbookScreen(Screen[None]):
         table = self.query_one(DataTable)
         for label, key in (("", "glyph"), ("step", "id")):
             table.add_column(label, key=key)
-        table.add_column("ms", key="ms", width=MS_WIDTH)
+        # Fixed widths, the ms column's wide enough for the pass's whole budget ("45,000"):
+        # the columns keep their places between passes, and the summary is fitted at once.
+        table.add_column("ms", key="ms", width=len(f"{int(rb.budget_s * 1000):,}"))
         table.add_column("trend", key="trend", width=TREND_SAMPLES)
         table.add_column("what it saw", key="summary")
         for check in rb.steps:
@@ -190,7 +189,7 @@ class RunbookScreen(Screen[None]):
             self._after_pass()
 
     def _row(self, table: DataTable[object], sid: str, r: object) -> None:
-        from launchtui.core.model import Result, Status
+        from launchtui.core.model import Result
 
         assert isinstance(r, Result)
         self._status[sid] = str(r.status)
