@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from typing import Any
 
 from launchtui.core.config import Settings, user_data_dir
-from launchtui.core.model import Status
+from launchtui.core.context import Context
+from launchtui.core.model import Status, Verdict, passed
+from launchtui.core.registry import Registry
+from launchtui.core.runbooks import Runbook, RunbookVerdict
 from launchtui.tui.app import LaunchApp
 from launchtui.tui.screens.incidents import IncidentPicker
-from launchtui.tui.screens.runbook import RunbookScreen
+from launchtui.tui.screens.runbook import TREND_SAMPLES, RunbookScreen
 from tests.servers.mariadb import MariaDB, SilentServer
 from tests.tui.helpers import settle, until
 
@@ -232,14 +236,6 @@ async def test_db_down_names_each_broken_layer_on_screen(
 async def test_a_slow_step_and_a_full_trend_keep_the_table_inside_80_columns() -> None:
     """A step of over a second and a trend of every kept pass: no column is pushed out of
     sight (the summary column was fitted before the others had grown, which scrolled)."""
-    import asyncio
-
-    from launchtui.core.context import Context
-    from launchtui.core.model import Verdict, passed
-    from launchtui.core.registry import Registry
-    from launchtui.core.runbooks import Runbook, RunbookVerdict
-    from launchtui.tui.screens.runbook import TREND_SAMPLES
-
     steps, passes = Registry(), []
 
     @steps.check("db.config", section="4.3", title="DATABASE_URL parses")
